@@ -1,0 +1,109 @@
+"""Turn a config plus command-line choices into an mmengine ``Runner``.
+
+``tools/train.py`` and ``tools/test.py`` are thin wrappers around these
+functions, so that tests can drive exactly what the tools do.
+"""
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from mobilevos.registry import RUNNERS
+
+
+def _set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:
+    # Priority: command line > config > work_dirs/<config file name>.
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def _set_launcher(cfg: Config, launcher: str) -> None:
+    cfg.launcher = launcher
+    if launcher != 'none' and not torch.cuda.is_available():
+        # NCCL needs GPUs; gloo runs the same DDP code on CPU processes.
+        env_cfg = cfg.setdefault('env_cfg', {})
+        env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+
+
+def prepare_train_config(cfg: Config,
+                         config_path: str,
+                         work_dir: Optional[str] = None,
+                         resume: Optional[str] = None,
+                         amp: bool = False,
+                         launcher: str = 'none',
+                         cfg_options: Optional[dict] = None) -> Config:
+    """Apply the ``tools/train.py`` options to a loaded config.
+
+    Args:
+        cfg: the config, as read by ``Config.fromfile``.
+        config_path: its path (names the default work dir).
+        work_dir: ``--work-dir``.
+        resume: ``None`` (start fresh), ``'auto'`` (latest checkpoint in the
+            work dir) or a checkpoint path.
+        amp: ``--amp``: switch the optimizer wrapper to ``AmpOptimWrapper``.
+        launcher: ``--launcher``.
+        cfg_options: ``--cfg-options``, merged last.
+
+    Returns:
+        The same config object, changed in place.
+    """
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    _set_work_dir(cfg, config_path, work_dir)
+    _set_launcher(cfg, launcher)
+    if amp:
+        if not torch.cuda.is_available():
+            raise SystemExit('error: --amp needs a CUDA device; this machine has none.')
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise SystemExit(f'error: --amp works with OptimWrapper, but the config uses {optim_wrapper}.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise SystemExit(f'error: --resume checkpoint not found: {resume}')
+        cfg.resume = True
+        cfg.load_from = resume
+    else:
+        cfg.resume = False
+    return cfg
+
+
+def prepare_test_config(cfg: Config,
+                        config_path: str,
+                        checkpoint: str,
+                        work_dir: Optional[str] = None,
+                        launcher: str = 'none',
+                        cfg_options: Optional[dict] = None) -> Config:
+    """Apply the ``tools/test.py`` options to a loaded config."""
+    if not osp.isfile(checkpoint):
+        raise SystemExit(f'error: checkpoint not found: {checkpoint}')
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    _set_work_dir(cfg, config_path, work_dir)
+    _set_launcher(cfg, launcher)
+    cfg.load_from = checkpoint
+    cfg.resume = False
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the runner a config asks for (``runner_type``, else ``Runner``).
+
+    Importing :mod:`mobilevos.engine` makes mmengine load local checkpoints
+    with our safe loader (``weights_only=True``); the runner also gets a
+    :class:`~mobilevos.engine.WeightsOnlyCheckpointHook`, so that the
+    checkpoints it writes stay loadable that way.
+    """
+    from mobilevos.engine import WeightsOnlyCheckpointHook  # also installs the safe loader
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    if not any(isinstance(hook, WeightsOnlyCheckpointHook) for hook in runner.hooks):
+        runner.register_hook(WeightsOnlyCheckpointHook())
+    return runner

@@ -1,0 +1,1 @@
+"""Datasets, clip samplers and transforms."""

@@ -1,0 +1,1 @@
+"""J&F evaluation and metrics."""

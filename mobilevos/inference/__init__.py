@@ -1,0 +1,1 @@
+"""Video inference over a model and a memory bank."""

@@ -1,0 +1,5 @@
+"""Networks, memory banks, losses, pixel samplers and distillers.
+
+Importing this package registers every model component.
+"""
+from . import backbones, distillers, losses, memory, samplers, vos  # noqa: F401

@@ -1,0 +1,1 @@
+"""mobilevos.models.samplers"""

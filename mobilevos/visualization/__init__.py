@@ -1,0 +1,1 @@
+"""Visualisers: mask overlays and plots."""
