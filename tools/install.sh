@@ -137,7 +137,7 @@ else
     pid=$!
     while kill -0 "$pid" 2>/dev/null; do
       sleep 15
-      done_of="$(grep -oE '^\[[0-9]+/[0-9]+\]' "$LOG" | tail -n1 || true)"
+      done_of="$(grep -oE '^ *\[[0-9]+/[0-9]+\]' "$LOG" | tail -n1 | tr -d ' ' || true)"
       printf '      ... %4ds elapsed, compiled %s\n' "$((SECONDS - start))" "${done_of:-[starting]}"
     done
     wait "$pid" || die "the mmcv build failed after $((SECONDS - start))s. Read the log: $LOG"
