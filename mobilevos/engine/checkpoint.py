@@ -21,6 +21,7 @@ Writing
 import collections
 import os
 import os.path as osp
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Union
@@ -91,9 +92,10 @@ def load_checkpoint_file(filename: Union[str, Path],
     except Exception as err:  # torch raises pickle.UnpicklingError with a long text
         if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
             raise RuntimeError(f'cannot read checkpoint {filename}: {err}') from err
-        first_line = str(err).strip().splitlines()[0]
+        refused = re.search(r'Unsupported global: GLOBAL (\S+)', str(err))
+        what = f'the global {refused.group(1)}' if refused else str(err).strip().splitlines()[-1]
         raise UnsafeCheckpointError(
-            f'{filename} holds objects that safe loading (weights_only=True) refuses: {first_line}. '
+            f'{filename} holds objects that safe loading (weights_only=True) refuses: {what}. '
             'If you trust this file, load it with weights_only=False.') from err
 
 
