@@ -41,24 +41,35 @@ class ToyDenseDataset(BaseDataset):
 class ToyDenseModel(BaseModel):
     """Two conv layers and a 1x1 classifier; ``mode='loss'`` gives CE.
 
-    ``self.neck`` is the layer whose output distillation tests record.
+    ``self.neck`` is the layer whose output distillation tests record; with
+    ``stride=2`` its output has half the input size (the logits are upsampled
+    back), so students and teachers can differ in feature stride.
+    :meth:`frame_labels` returns the stacked labels whenever labels are given,
+    so a method recorder can pick them up.
     """
 
-    def __init__(self, width: int = 8, num_classes: int = 2, init_cfg: Optional[dict] = None):
+    def __init__(self, width: int = 8, num_classes: int = 2, stride: int = 1, init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         self.stem = nn.Conv2d(3, width, 3, padding=1)
-        self.neck = nn.Conv2d(width, width, 3, padding=1)
+        self.neck = nn.Conv2d(width, width, 3, stride=stride, padding=1)
         self.classifier = nn.Conv2d(width, num_classes, 1)
+
+    def frame_labels(self, labels) -> torch.Tensor:
+        """The labels of the batch as one ``(B, H, W)`` long tensor."""
+        return torch.stack(list(labels)) if isinstance(labels, (list, tuple)) else labels
 
     def forward(self, inputs, labels=None, index=None, mode: str = 'tensor'):
         if isinstance(inputs, (list, tuple)):
             inputs = torch.stack(list(inputs))
-        feats = F.relu(self.neck(F.relu(self.stem(inputs))))  # (B, W, H, W)
-        logits = self.classifier(feats)  # (B, num_classes, H, W)
+        feats = F.relu(self.neck(F.relu(self.stem(inputs))))  # (B, W, H/s, W/s)
+        logits = self.classifier(feats)  # (B, num_classes, H/s, W/s)
+        if logits.shape[-2:] != inputs.shape[-2:]:
+            logits = F.interpolate(logits, size=inputs.shape[-2:], mode='bilinear', align_corners=False)
+        if labels is not None:
+            labels = self.frame_labels(labels)
         if mode == 'tensor':
             return logits
         if mode == 'loss':
-            labels = torch.stack(list(labels)) if isinstance(labels, (list, tuple)) else labels
             return dict(loss_ce=F.cross_entropy(logits, labels))
         if mode == 'predict':
             return [dict(pred=p) for p in logits.argmax(1)]
