@@ -1,6 +1,4 @@
 """``VOSDataSample``: the annotation and prediction of one video clip."""
-from typing import Optional
-
 import torch
 from mmengine.structures import BaseDataElement
 
@@ -24,6 +22,8 @@ class VOSDataSample(BaseDataElement):
     - ``ori_shape`` / ``img_shape`` (tuple[int, int]): frame size on disk and
       after transforms.
     - ``palette`` (list[int] | None): the PNG palette of the annotations.
+
+    Meta fields read as attributes too: ``sample.num_objects``.
     """
 
     @property
@@ -49,7 +49,3 @@ class VOSDataSample(BaseDataElement):
     @pred_masks.deleter
     def pred_masks(self) -> None:
         del self._pred_masks
-
-    @property
-    def num_objects(self) -> Optional[int]:
-        return self.metainfo.get('num_objects')

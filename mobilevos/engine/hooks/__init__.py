@@ -1,4 +1,9 @@
 """Runner hooks registered in ``HOOKS``."""
+from .curriculum_hook import MaxSkipCurriculumHook, iter_clip_datasets, max_skip_at
+from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
-__all__ = ['WeightsOnlyCheckpointHook']
+__all__ = [
+    'FiniteLossHook', 'MaxSkipCurriculumHook', 'NonFiniteLossError', 'WeightsOnlyCheckpointHook',
+    'iter_clip_datasets', 'max_skip_at'
+]

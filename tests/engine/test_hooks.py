@@ -1,0 +1,85 @@
+"""Curriculum and finite-loss hooks."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.dataset import ConcatDataset
+from mmengine.logging import MessageHub, MMLogger
+
+from mobilevos.engine.hooks import FiniteLossHook, MaxSkipCurriculumHook, NonFiniteLossError, max_skip_at
+
+
+def test_stcn_schedule():
+    values, fractions = (10, 15, 20, 25, 5), (0.1, 0.2, 0.3, 0.4, 0.9)
+    expected = {0.0: 5, 0.05: 5, 0.1: 10, 0.15: 10, 0.2: 15, 0.35: 20, 0.4: 25, 0.89: 25, 0.9: 5, 1.0: 5}
+    for progress, skip in expected.items():
+        assert max_skip_at(progress, 5, values, fractions) == skip, progress
+
+
+class _Clips:
+    def __init__(self):
+        self.skip = None
+
+    def set_max_skip(self, value):
+        self.skip = value
+
+
+def _runner(iteration, max_iters, dataset):
+    return SimpleNamespace(iter=iteration, max_iters=max_iters,
+                           train_dataloader=SimpleNamespace(dataset=dataset),
+                           logger=MMLogger.get_instance('test_hooks'),
+                           message_hub=MessageHub.get_instance('test_hooks'), work_dir='/tmp/x')
+
+
+def test_curriculum_hook_sets_nested_datasets_from_iteration():
+    a, b = _Clips(), _Clips()
+    wrapper = SimpleNamespace(datasets=[a, SimpleNamespace(dataset=b)])
+    hook = MaxSkipCurriculumHook()
+    hook.before_train_iter(_runner(25, 100, wrapper), 0)
+    assert a.skip == b.skip == 15
+    # a fresh hook (as after --resume) gives the same value for the same iteration
+    c = _Clips()
+    MaxSkipCurriculumHook().before_train_iter(_runner(25, 100, c), 0)
+    assert c.skip == 15
+    assert MessageHub.get_instance('test_hooks').get_info('max_skip') == 15
+
+
+def test_curriculum_hook_without_clip_dataset_fails_clearly():
+    with pytest.raises(RuntimeError, match='no clip dataset'):
+        MaxSkipCurriculumHook().before_train_iter(_runner(0, 10, SimpleNamespace()), 0)
+
+
+def test_curriculum_rejects_bad_schedule():
+    with pytest.raises(ValueError, match='increase'):
+        MaxSkipCurriculumHook(values=(1, 2), fractions=(0.5, 0.1))
+
+
+def test_finite_loss_hook_names_term_and_iteration():
+    hook = FiniteLossHook()
+    runner = _runner(6, 10, None)
+    hook.after_train_iter(runner, 0, outputs={'loss': torch.tensor(1.0), 'distill.loss_repr': torch.tensor(2.)})
+    with pytest.raises(NonFiniteLossError, match=r'"distill.loss_repr" is nan at iteration 7'):
+        hook.after_train_iter(runner, 0, outputs={'loss': torch.tensor(1.0),
+                                                  'distill.loss_repr': torch.tensor(float('nan'))})
+    with pytest.raises(NonFiniteLossError, match='inf'):
+        hook.after_train_iter(runner, 0, outputs={'student.loss_ce': float('inf')})
+
+
+def test_mmengine_concat_dataset_is_searched():
+    from mmengine.dataset import BaseDataset
+
+    from mobilevos.engine.hooks import iter_clip_datasets
+
+    class _Part(BaseDataset):
+        def __init__(self):
+            super().__init__(lazy_init=False, serialize_data=False)
+            self.skip = None
+
+        def load_data_list(self):
+            return [dict(i=0)]
+
+        def set_max_skip(self, value):
+            self.skip = value
+
+    a, b = _Part(), _Part()
+    assert list(iter_clip_datasets(ConcatDataset([a, b]))) == [a, b]
