@@ -2,4 +2,4 @@
 
 Importing this package registers every model component.
 """
-from . import backbones, distillers, losses, memory, samplers, vos  # noqa: F401
+from . import backbones, data_preprocessor, distillers, losses, memory, samplers, vos  # noqa: F401

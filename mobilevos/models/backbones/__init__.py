@@ -1,1 +1,5 @@
-"""mobilevos.models.backbones"""
+"""Backbones: our own where mmseg's do not fit, plus the probe that reads any backbone's output shapes."""
+from .feature_spec import FeatureSpec, probe_feature_spec
+from .mobilenet_v2 import MobileNetV2Encoder
+
+__all__ = ['FeatureSpec', 'probe_feature_spec', 'MobileNetV2Encoder']
