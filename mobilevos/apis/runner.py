@@ -22,11 +22,26 @@ def _set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> Non
 
 
 def _set_launcher(cfg: Config, launcher: str) -> None:
+    """Record the launcher; on a machine without GPUs, switch DDP to CPU processes.
+
+    On CPU: the backend becomes gloo (NCCL needs GPUs), and the model wrapper
+    becomes :class:`~mobilevos.engine.distributed.CPUDistributedDataParallel`
+    (mmengine's default passes GPU ``device_ids``). ``sync_bn`` in the config
+    (any value) asks it to synchronise batch norms across processes.
+    """
     cfg.launcher = launcher
-    if launcher != 'none' and not torch.cuda.is_available():
-        # NCCL needs GPUs; gloo runs the same DDP code on CPU processes.
-        env_cfg = cfg.setdefault('env_cfg', {})
-        env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    env_cfg = cfg.setdefault('env_cfg', {})
+    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg', None) or {}
+    if wrapper.get('type', 'MMDistributedDataParallel') == 'MMDistributedDataParallel':
+        sync_bn = cfg.pop('sync_bn', None) is not None
+        cfg.model_wrapper_cfg = dict(
+            type='mobilevos.CPUDistributedDataParallel',  # scoped: mmengine looks it up in its root
+            sync_bn=sync_bn,
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
 
 
 def prepare_train_config(cfg: Config,
@@ -103,6 +118,10 @@ def build_runner(cfg: Config) -> Runner:
     checkpoints it writes stay loadable that way.
     """
     from mobilevos.engine import WeightsOnlyCheckpointHook  # also installs the safe loader
+    from mobilevos.engine.distributed import init_cpu_process_group
+    if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
+        # mmengine's own initialisation calls torch.cuda.set_device, which fails on CPU.
+        init_cpu_process_group(cfg.env_cfg.dist_cfg.get('backend', 'gloo'))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
     if not any(isinstance(hook, WeightsOnlyCheckpointHook) for hook in runner.hooks):
         runner.register_hook(WeightsOnlyCheckpointHook())

@@ -1,0 +1,4 @@
+'''Probes for distributed-training tests, loaded through ``custom_imports``.'''
+from .probes import RankProbeHook, ToyBNModel
+
+__all__ = ['RankProbeHook', 'ToyBNModel']
