@@ -1,6 +1,5 @@
 """The unified contrastive / representation distillation loss of MobileVOS."""
-import math
-from typing import Optional, Union
+from typing import Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -15,25 +14,22 @@ def _row_block(n: int, batch: int, max_block_elements: int) -> int:
     return max(1, min(n, max_block_elements // max(1, batch * n)))
 
 
-def _blocks(zs: torch.Tensor, zt: torch.Tensor, labels: torch.Tensor, omega: float, rows: int):
-    """Yield ``(start, stop, S_blk, W_blk)`` over row blocks of every frame at once.
+def _block(zs: torch.Tensor, zt: torch.Tensor, labels: torch.Tensor, omega: float, start: int,
+           stop: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Rows ``start:stop`` of ``S = Zs Zs^T`` and of ``W = C_ty ** 2``, each ``(B, r, N)``.
 
-    ``S_blk = Zs[:, start:stop] Zs^T`` is ``(B, r, N)``; ``W_blk = C_ty[:, start:stop] ** 2`` with
-    ``C_ty = omega * Zt Zt^T + (1 - omega) * [y_i == y_j]``.
+    ``C_ty = omega * Zt Zt^T + (1 - omega) * [y_i == y_j]``. Both results are
+    fresh tensors that the caller may change in place.
     """
-    n = zs.shape[1]
-    for start in range(0, n, rows):
-        stop = min(n, start + rows)
-        s_blk = torch.bmm(zs[:, start:stop], zs.transpose(1, 2))  # (B, r, N)
-        same = (labels[:, start:stop, None] == labels[:, None, :]).to(zs.dtype)  # (B, r, N)
-        if omega == 0.0:
-            w_blk = same  # a 0/1 matrix is its own square
-        else:
-            c_ty = torch.bmm(zt[:, start:stop], zt.transpose(1, 2))  # (B, r, N)
-            if omega != 1.0:
-                c_ty.mul_(omega).add_(same, alpha=1.0 - omega)
-            w_blk = c_ty.square_()
-        yield start, stop, s_blk, w_blk
+    s_blk = torch.bmm(zs[:, start:stop], zs.transpose(1, 2))  # (B, r, N)
+    same = labels[:, start:stop, None] == labels[:, None, :]  # (B, r, N) bool
+    if omega == 0.0:
+        return s_blk, same.to(zs.dtype)  # a 0/1 matrix is its own square
+    w_blk = torch.bmm(zt[:, start:stop], zt.transpose(1, 2))  # (B, r, N), C_t rows
+    if omega != 1.0:
+        w_blk.mul_(omega).add_(same, alpha=1.0 - omega)
+    del same
+    return s_blk, w_blk.square_()
 
 
 class _CorrelationSums(torch.autograd.Function):
@@ -50,10 +46,12 @@ class _CorrelationSums(torch.autograd.Function):
     def forward(ctx, zs, zt, labels, omega: float, rows: int):
         den = zs.new_zeros(zs.shape[0])
         num = zs.new_zeros(zs.shape[0])
-        for _, _, s_blk, w_blk in _blocks(zs, zt, labels, omega, rows):
+        for start in range(0, zs.shape[1], rows):
+            s_blk, w_blk = _block(zs, zt, labels, omega, start, start + rows)
             s_blk.square_()
             den += s_blk.sum((1, 2))
-            num += (s_blk * w_blk).sum((1, 2))
+            num += w_blk.mul_(s_blk).sum((1, 2))
+            del s_blk, w_blk  # free this block before the next one is built
         ctx.save_for_backward(zs, zt, labels)
         ctx.omega = omega
         ctx.rows = rows
@@ -67,10 +65,13 @@ class _CorrelationSums(torch.autograd.Function):
             grad_zs = torch.empty_like(zs)
             g_den = grad_den[:, None, None]  # (B, 1, 1)
             g_num = grad_num[:, None, None]
-            for start, stop, s_blk, w_blk in _blocks(zs, zt, labels, ctx.omega, ctx.rows):
-                # 4 * (g_den * S + g_num * S * W) applied to Zs, for rows start:stop
+            for start in range(0, zs.shape[1], ctx.rows):
+                s_blk, w_blk = _block(zs, zt, labels, ctx.omega, start, start + ctx.rows)
+                # rows of 4 * (g_den * S + g_num * S * W) Zs
                 w_blk.mul_(g_num).add_(g_den).mul_(s_blk)  # (B, r, N)
-                grad_zs[:, start:stop] = 4 * torch.bmm(w_blk, zs)
+                del s_blk
+                grad_zs[:, start:start + ctx.rows] = torch.bmm(w_blk, zs).mul_(4)
+                del w_blk
         return grad_zs, None, None, None, None
 
 
