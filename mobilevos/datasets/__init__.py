@@ -1,11 +1,16 @@
-"""Datasets (video records), the synthetic DAVIS-format generator, clip samplers and transforms."""
+"""Datasets of video records, the synthetic DAVIS-format generator, clip samplers and transforms.
+
+The video-record format every reader produces is documented in
+:mod:`mobilevos.datasets.base_vos_dataset` (and ``docs/datasets.md``).
+"""
 from .base_vos_dataset import BaseVOSDataset
+from .clip_dataset import VOSClipDataset
 from .davis import DAVISDataset
 from .static_images import StaticImageDataset
 from .synthetic import ensure_synthetic_davis, generate_video, make_synthetic_davis
 from .youtube_vos import YouTubeVOSDataset
 
 __all__ = [
-    'BaseVOSDataset', 'DAVISDataset', 'StaticImageDataset', 'YouTubeVOSDataset', 'ensure_synthetic_davis',
-    'generate_video', 'make_synthetic_davis'
+    'BaseVOSDataset', 'DAVISDataset', 'StaticImageDataset', 'YouTubeVOSDataset', 'VOSClipDataset',
+    'ensure_synthetic_davis', 'generate_video', 'make_synthetic_davis'
 ]

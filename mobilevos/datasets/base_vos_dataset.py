@@ -24,7 +24,7 @@ with an empty pipeline, ``dataset[i]`` return):
 ``palette``                list[int] | None: the 768-value palette of the first input PNG, to
                            write predictions with (None for grayscale masks).
 ``size``                   tuple[int, int]: ``(H, W)`` of every frame and mask.
-``binary_masks``           bool: read masks with ``read_mask(path, binary=True)`` (DAVIS 2016
+``merge_objects``          bool: read masks with ``read_mask(path, binary=True)`` (DAVIS 2016
                            merged to one object, 0/255 saliency masks).
 ``output_frame_names``     list[str]: frames a prediction must be written for (YouTube-VOS
                            valid with ``use_all_frames``: the 6-fps subset; else every frame).
@@ -33,7 +33,7 @@ with an empty pipeline, ``dataset[i]`` return):
 
 ``get_data_info`` also adds mmengine's ``sample_idx``.
 
-Reading a mask is ``mobilevos.utils.io.read_mask(path, binary=record['binary_masks'])``.
+Reading a mask is ``mobilevos.utils.io.read_mask(path, binary=record['merge_objects'])``.
 For training, the frames with ground truth are
 ``[t for t, p in enumerate(record['gt_paths']) if p is not None]``.
 """
@@ -119,7 +119,7 @@ def make_record(video: str,
                 palette: Optional[List[int]],
                 dataset: str,
                 split: str,
-                binary_masks: bool = False,
+                merge_objects: bool = False,
                 object_frames: Optional[Dict[int, List[int]]] = None,
                 categories: Optional[Dict[int, str]] = None,
                 output_frame_names: Optional[List[str]] = None) -> dict:
@@ -142,7 +142,7 @@ def make_record(video: str,
         categories=categories,
         palette=palette,
         size=tuple(size),
-        binary_masks=binary_masks,
+        merge_objects=merge_objects,
         output_frame_names=list(output_frame_names if output_frame_names is not None else frame_names),
         dataset=dataset,
         split=split)

@@ -171,7 +171,7 @@ class DAVISDataset(BaseVOSDataset):
             palette=palette.flatten().tolist() if palette is not None else None,
             dataset=f'davis{self.year}',
             split=self.split,
-            binary_masks=self.single_object)
+            merge_objects=self.single_object)
 
     def _scan_objects(self, gt_paths: List[Optional[str]], first_ids: np.ndarray) -> Dict[int, List[int]]:
         """Object id -> frames where it is present, reading every ground-truth PNG."""

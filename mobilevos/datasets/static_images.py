@@ -93,5 +93,5 @@ class StaticImageDataset(BaseVOSDataset):
                     palette=palette.flatten().tolist() if palette is not None else None,
                     dataset='static',
                     split='train',
-                    binary_masks=self.binary))
+                    merge_objects=self.binary))
         return records

@@ -4,19 +4,21 @@ Both receive **one data sample per video** (the inferencer's output for a
 whole sequence). A sample is a dict (``VOSDataSample.to_dict()``, which
 mmengine's Evaluator makes) or a :class:`VOSDataSample`, with:
 
-===================  ===========================================================================
-``video``            str, sequence name (metainfo).
-``pred_masks``       ``(T, H, W)`` integer ids as on disk (0 = background), tensor or array, at
-                     the original frame size; or ``pred_paths``: ``T`` PNG paths.
-``gt_paths``         ``T`` ground-truth PNG paths, None where a frame has none (the video
-                     record's ``gt_paths``; preferred: read one frame at a time); or
-                     ``gt_masks``: ``(T, H, W)`` ids on disk (255 = void), every frame annotated.
-``frame_names``      optional ``T`` names (default ``00000``, ``00001``...; from ``frame_ids``
-                     if given), used for messages and written PNGs.
-``binary_masks``     optional bool: read ground-truth paths as 0 / non-zero (DAVIS 2016).
-``palette``          optional palette for written PNGs.
-``output_frame_names``  optional (YouTube-VOS): the frames a submission must hold.
-===================  ===========================================================================
+- ``video``: str, sequence name (metainfo).
+- ``pred_masks``: ``(T, H, W)`` integer ids as on disk (0 = background),
+  tensor or array, at the original frame size; or ``pred_paths``: ``T`` PNG
+  paths.
+- ``gt_paths``: ``T`` ground-truth PNG paths, None where a frame has none (the
+  video record's ``gt_paths``; preferred, as frames are then read one at a
+  time); or ``gt_masks``: ``(T, H, W)`` ids on disk (255 = void), every frame
+  annotated. Only annotated frames are evaluated, minus the first and last.
+- ``frame_names``: optional ``T`` names (default from ``frame_ids``, else
+  ``00000``, ``00001``...), used in messages and written PNG names.
+- ``merge_objects``: optional bool, read ground-truth paths as 0 / non-zero
+  (DAVIS 2016; the video record's key).
+- ``palette``: optional palette for written PNGs.
+- ``output_frame_names``: optional (YouTube-VOS), the frames a submission
+  holds.
 
 Ids must be the ones on disk: an inferencer that relabels objects ``1..K``
 maps them back with the record's ``object_ids`` before returning.
@@ -88,7 +90,7 @@ class DAVISMetric(BaseMetric):
             ground-truth frame) or ``'all'`` (``1..max`` over all ground truth).
         bound_th: boundary tolerance of F.
         gt_binary: read ground-truth paths as binary for every video (else
-            per sample ``binary_masks``).
+            per sample ``merge_objects``).
         output_dir: also write the predictions as DAVIS PNGs there.
         format_only: only write predictions (needs ``output_dir``); no scores.
         json_file: write ``dict(global, per_sequence, per_video)`` there.
@@ -161,7 +163,7 @@ class DAVISMetric(BaseMetric):
                 name=video,
                 objects=self.objects,
                 frame_names=[names[t] for t in annotated],
-                gt_binary=self.gt_binary or bool(sample.get('binary_masks', False)),
+                gt_binary=self.gt_binary or bool(sample.get('merge_objects', False)),
                 bound_th=self.bound_th)
             self.results.append({'name': result.name, 'object_ids': result.object_ids, 'j': result.j, 'f': result.f})
 
