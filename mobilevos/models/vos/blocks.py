@@ -90,12 +90,13 @@ class UpsampleBlock(nn.Module):
         skip_channels: channels of the skip map (backbone feature at the finer stride).
         up_channels: channels of the coarse map coming from the previous step.
         out_channels: output channels.
+        shortcut_kernel: kernel of the refining block's shortcut projection.
     """
 
-    def __init__(self, skip_channels: int, up_channels: int, out_channels: int):
+    def __init__(self, skip_channels: int, up_channels: int, out_channels: int, shortcut_kernel: int = 3):
         super().__init__()
         self.skip_conv = nn.Conv2d(skip_channels, up_channels, 3, padding=1)
-        self.refine = ResBlock(up_channels, out_channels)
+        self.refine = ResBlock(up_channels, out_channels, shortcut_kernel)
 
     def project_skip(self, skip: torch.Tensor) -> torch.Tensor:
         """``(B, skip_channels, 2h, 2w) -> (B, up_channels, 2h, 2w)``."""

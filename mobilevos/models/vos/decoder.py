@@ -29,16 +29,22 @@ class STMDecoder(nn.Module):
         skip_channels: channels of the stride-8 and stride-4 key-encoder maps
             (set by the network).
         channels: widths after the 1/16, 1/8 and 1/4 steps.
+        shortcut_kernel: kernel of the residual blocks' shortcut projections
+            (STCN: 3; 1 is much cheaper for slim students).
     """
 
-    def __init__(self, in_channels: int, skip_channels: Sequence[int], channels: Sequence[int] = (512, 256, 256)):
+    def __init__(self,
+                 in_channels: int,
+                 skip_channels: Sequence[int],
+                 channels: Sequence[int] = (512, 256, 256),
+                 shortcut_kernel: int = 3):
         super().__init__()
         if len(skip_channels) != 2 or len(channels) != 3:
             raise ValueError(f'STMDecoder needs 2 skip_channels and 3 channels, got {skip_channels}, {channels}')
         c16, c8, c4 = channels
-        self.compress = ResBlock(in_channels, c16)
-        self.up_16_8 = UpsampleBlock(skip_channels[0], c16, c8)
-        self.up_8_4 = UpsampleBlock(skip_channels[1], c8, c4)
+        self.compress = ResBlock(in_channels, c16, shortcut_kernel)
+        self.up_16_8 = UpsampleBlock(skip_channels[0], c16, c8, shortcut_kernel)
+        self.up_8_4 = UpsampleBlock(skip_channels[1], c8, c4, shortcut_kernel)
         self.feature_out = nn.Identity()
         self.pred = nn.Conv2d(c4, 1, 3, padding=1)
         self.out_channels = c4

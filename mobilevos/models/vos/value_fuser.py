@@ -16,13 +16,20 @@ class ValueFuser(nn.Module):
         key_channels: channels of the key encoder's stride-16 map (set by the network).
         out_channels: value channels ``Cv`` (set by the network from ``value_dim``).
         with_attention: use CBAM between the two residual blocks.
+        shortcut_kernel: kernel of ``block1``'s shortcut projection (STCN: 3; 1 is
+            much cheaper for slim students).
 
     Shapes: ``(N, in_channels, h, w), (N, key_channels, h, w) -> (N, out_channels, h, w)``.
     """
 
-    def __init__(self, in_channels: int, key_channels: int, out_channels: int, with_attention: bool = True):
+    def __init__(self,
+                 in_channels: int,
+                 key_channels: int,
+                 out_channels: int,
+                 with_attention: bool = True,
+                 shortcut_kernel: int = 3):
         super().__init__()
-        self.block1 = ResBlock(in_channels + key_channels, out_channels)
+        self.block1 = ResBlock(in_channels + key_channels, out_channels, shortcut_kernel)
         self.attention = CBAM(out_channels) if with_attention else None
         self.block2 = ResBlock(out_channels, out_channels)
 
