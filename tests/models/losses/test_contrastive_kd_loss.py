@@ -1,0 +1,239 @@
+"""ContrastiveKDLoss: the maths of paper-notes §2.1/§8 and the issue's acceptance tests 1-4."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mobilevos.models.losses import ContrastiveKDLoss
+from mobilevos.models.samplers import RandomPixelSampler
+from mobilevos.registry import MODELS
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+
+def _rows(feat: torch.Tensor) -> torch.Tensor:
+    """(C, H, W) -> (HW, C), L2-normalised rows, written out by hand."""
+    z = feat.flatten(1).T
+    return z / z.norm(dim=1, keepdim=True)
+
+
+def _log2_sq_norm(m: torch.Tensor) -> torch.Tensor:
+    return torch.log2((m * m).sum())
+
+
+def _random(b=2, cs=5, ct=3, h=6, w=7, classes=3, seed=0, dtype=torch.float64):
+    gen = torch.Generator().manual_seed(seed)
+    student = torch.randn(b, cs, h, w, generator=gen, dtype=dtype)
+    teacher = torch.randn(b, ct, h, w, generator=gen, dtype=dtype)
+    labels = torch.randint(0, classes, (b, h, w), generator=gen)
+    return student, teacher, labels
+
+
+@pytest.mark.parametrize('omega', [0.0, 0.3, 0.9, 1.0])
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_nonnegative_on_random_inputs(omega, seed):
+    student, teacher, labels = _random(seed=seed, dtype=torch.float32)
+    loss = ContrastiveKDLoss(omega=omega)(student, teacher, labels)
+    assert loss.dim() == 0
+    assert loss.item() >= 0
+    sampled = ContrastiveKDLoss(omega=omega, sampler=dict(type='RandomPixelSampler', num_samples=10, seed=seed))
+    assert sampled(student, teacher, labels).item() >= 0
+
+
+@pytest.mark.parametrize('omega', [0.0, 0.5, 0.9, 1.0])
+def test_zero_when_student_correlations_equal_cty(omega):
+    # Teacher: one-hot of the label (C_t = YY^T, so C_ty = YY^T for every omega).
+    # Student: +-one-hot of the label in more channels, so |C_s| = YY^T = C_ty entrywise.
+    gen = torch.Generator().manual_seed(3)
+    labels = torch.randint(0, 3, (2, 5, 6), generator=gen)
+    teacher = F.one_hot(labels, 3).permute(0, 3, 1, 2).double()  # (B, 3, H, W)
+    sign = torch.randint(0, 2, (2, 1, 5, 6), generator=gen).double() * 2 - 1
+    student = F.one_hot(labels, 5).permute(0, 3, 1, 2).double() * sign  # (B, 5, H, W)
+    loss = ContrastiveKDLoss(omega=omega)(student, teacher, labels)
+    assert abs(loss.item()) < 1e-12
+    # ... and any departure from C_ty makes it positive.
+    noisy = student + 0.3 * torch.randn(student.shape, generator=gen, dtype=torch.float64)
+    assert ContrastiveKDLoss(omega=omega)(noisy, teacher, labels).item() > 1e-3
+
+
+def test_omega_one_equals_gram_loss():
+    student, teacher, labels = _random(seed=4)
+    loss = ContrastiveKDLoss(omega=1.0)(student, teacher, labels)
+    expected = []
+    for b in range(student.shape[0]):
+        zs, zt = _rows(student[b]), _rows(teacher[b])
+        cs, ct = zs @ zs.T, zt @ zt.T
+        expected.append((_log2_sq_norm(cs) - _log2_sq_norm(cs * ct)) / zs.shape[0])
+    assert torch.allclose(loss, torch.stack(expected).mean(), rtol=1e-10, atol=1e-12)
+
+
+def test_omega_zero_equals_supervised_contrastive_form():
+    student, teacher, labels = _random(seed=5)
+    loss = ContrastiveKDLoss(omega=0.0)(student, teacher, labels)
+    expected = []
+    for b in range(student.shape[0]):
+        zs = _rows(student[b])
+        s = zs @ zs.T
+        y = labels[b].flatten()
+        n = y.numel()
+        positive = sum(s[i, j]**2 for i in range(n) for j in range(n) if y[i] == y[j])
+        expected.append(-torch.log2(positive / (s**2).sum()) / n)
+    assert torch.allclose(loss, torch.stack(expected).mean(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('omega', [0.0, 0.5, 1.0])
+def test_invariant_to_trace_normalisation_for_unit_rows(omega):
+    # ITRD's matrix-entropy form normalises the marginal C_s and the joint C_s * C_ty by their traces.
+    # With unit rows both traces are N (diag C_ty = 1), so the loss must not change.
+    student, teacher, labels = _random(seed=6)
+    loss = ContrastiveKDLoss(omega=omega)(student, teacher, labels)
+    expected = []
+    for b in range(student.shape[0]):
+        zs, zt = _rows(student[b]), _rows(teacher[b])
+        y = labels[b].flatten()
+        cs = zs @ zs.T
+        cty = omega * (zt @ zt.T) + (1 - omega) * (y[:, None] == y[None]).double()
+        joint = cs * cty
+        expected.append((_log2_sq_norm(cs / torch.trace(cs)) - _log2_sq_norm(joint / torch.trace(joint))) /
+                        y.numel())
+    assert torch.allclose(loss, torch.stack(expected).mean(), rtol=1e-10, atol=1e-12)
+
+
+def test_channels_differ_and_gradients_reach_only_the_student():
+    student, teacher, labels = _random(cs=3, ct=11, seed=7, dtype=torch.float32)
+    student.requires_grad_(True)
+    teacher.requires_grad_(True)  # as if the teacher had not been frozen
+    loss = ContrastiveKDLoss(omega=0.7, sampler=dict(type='RandomPixelSampler', num_samples=20, seed=0))(
+        student, teacher, labels)
+    loss.backward()
+    assert teacher.grad is None
+    assert student.grad is not None and torch.isfinite(student.grad).all()
+    assert student.grad.abs().sum() > 0
+
+
+def _reference(student, teacher, labels, omega):
+    """Plain autograd over full matrices, per frame."""
+    out = []
+    for b in range(student.shape[0]):
+        zs, zt = _rows(student[b]), _rows(teacher[b].detach())
+        y = labels[b].flatten()
+        cs = zs @ zs.T
+        cty = omega * (zt @ zt.T) + (1 - omega) * (y[:, None] == y[None]).to(zs.dtype)
+        out.append((_log2_sq_norm(cs) - _log2_sq_norm(cs * cty)) / y.numel())
+    return torch.stack(out).mean()
+
+
+@pytest.mark.parametrize('block', [1, 7, 2**22])
+@pytest.mark.parametrize('omega', [0.0, 0.6, 1.0])
+def test_blocked_gradient_matches_plain_autograd(block, omega):
+    student, teacher, labels = _random(seed=8)
+    student.requires_grad_(True)
+    loss = ContrastiveKDLoss(omega=omega, max_block_elements=block)(student, teacher, labels)
+    (grad, ) = torch.autograd.grad(loss, student)
+    ref = _reference(student, teacher, labels, omega)
+    (ref_grad, ) = torch.autograd.grad(ref, student)
+    assert torch.allclose(loss, ref, rtol=1e-10)
+    assert torch.allclose(grad, ref_grad, rtol=1e-8, atol=1e-12)
+
+
+def test_gradcheck():
+    student, teacher, labels = _random(b=2, cs=3, ct=2, h=3, w=4, seed=9)
+    student.requires_grad_(True)
+    loss_fn = ContrastiveKDLoss(omega=0.4, max_block_elements=5)
+    assert torch.autograd.gradcheck(lambda s: loss_fn(s, teacher, labels), (student, ))
+
+
+def test_matrices_are_built_per_frame():
+    student, teacher, labels = _random(b=3, seed=10)
+    loss_fn = ContrastiveKDLoss(omega=0.5)
+    whole = loss_fn(student, teacher, labels)
+    per_frame = [loss_fn(student[i:i + 1], teacher[i:i + 1], labels[i:i + 1]) for i in range(3)]
+    assert torch.allclose(whole, torch.stack(per_frame).mean(), rtol=1e-10)
+
+
+def test_ignored_pixels_are_left_out():
+    student, teacher, labels = _random(b=1, seed=11)
+    labels[0, :2] = 255
+    loss = ContrastiveKDLoss(omega=0.5)(student, teacher, labels)
+    keep = labels[0].flatten() != 255
+    zs, zt = _rows(student[0])[keep], _rows(teacher[0])[keep]
+    y = labels[0].flatten()[keep]
+    cs = zs @ zs.T
+    cty = 0.5 * (zt @ zt.T) + 0.5 * (y[:, None] == y[None]).double()
+    expected = (_log2_sq_norm(cs) - _log2_sq_norm(cs * cty)) / keep.sum()
+    assert torch.allclose(loss, expected, rtol=1e-10)
+
+
+def test_resize_policy_brings_maps_to_one_size():
+    student, teacher, labels = _random(b=2, h=4, w=5, seed=12)
+    # A teacher at stride 1/2 of the student and labels at 4x: nearest-upsampled copies of the
+    # student-resolution maps, which bilinear / nearest downsampling maps back exactly.
+    teacher_big = teacher.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+    labels_big = labels.repeat_interleave(4, dim=1).repeat_interleave(4, dim=2)
+    loss_fn = ContrastiveKDLoss(omega=0.8, resize_mode='student')
+    assert torch.allclose(loss_fn(student, teacher_big, labels_big), loss_fn(student, teacher, labels), rtol=1e-10)
+    # 'teacher' and 'labels' policies give finite, non-negative losses on the mixed sizes.
+    for mode in ('teacher', 'labels'):
+        value = ContrastiveKDLoss(omega=0.8, resize_mode=mode)(student, teacher_big, labels_big)
+        assert torch.isfinite(value) and value.item() >= 0
+
+
+def test_sampler_padding_is_left_out():
+    student, teacher, labels = _random(b=1, h=3, w=3, seed=13)
+    # More samples than pixels: the sampler pads with -1; the loss must equal the all-pixel loss.
+    padded = ContrastiveKDLoss(omega=0.5, sampler=RandomPixelSampler(num_samples=20, seed=0))
+    assert torch.allclose(padded(student, teacher, labels), ContrastiveKDLoss(omega=0.5)(student, teacher, labels),
+                          rtol=1e-10)
+
+
+def test_registered_and_bad_arguments_raise():
+    assert isinstance(MODELS.build(dict(type='ContrastiveKDLoss')), ContrastiveKDLoss)
+    with pytest.raises(ValueError, match='omega'):
+        ContrastiveKDLoss(omega=1.5)
+    with pytest.raises(ValueError, match='resize_mode'):
+        ContrastiveKDLoss(resize_mode='biggest')
+    student, teacher, labels = _random()
+    with pytest.raises(ValueError, match='student_feat'):
+        ContrastiveKDLoss()(student[0], teacher, labels)
+    with pytest.raises(ValueError, match='batch sizes differ'):
+        ContrastiveKDLoss()(student, teacher[:1], labels)
+    with pytest.raises(ValueError, match='integer'):
+        ContrastiveKDLoss()(student, teacher, labels.double())
+
+
+_MEMORY_PROBE = r'''
+import resource, sys, torch
+torch.set_num_threads(1)
+from mobilevos.models.losses import ContrastiveKDLoss
+gen = torch.Generator().manual_seed(0)
+student = torch.randn(4, 8, 256, 256, generator=gen).requires_grad_(True)
+teacher = torch.randn(4, 16, 256, 256, generator=gen)
+labels = torch.randint(0, 3, (4, 256, 256), generator=gen)
+loss_fn = ContrastiveKDLoss(omega=0.9, sampler=dict(type='RandomPixelSampler', num_samples=4096, seed=0))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+loss = loss_fn(student, teacher, labels)
+loss.backward()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert torch.isfinite(student.grad).all()
+print((after - before) * 1024)
+'''
+
+
+def test_peak_memory_is_within_the_n_squared_budget():
+    # B=4 frames of 256x256 with N=4096 samples each, forward + backward, in a fresh process so that the
+    # peak resident memory is this loss's. The budget is one (B, N, N) float32 tensor (256 MiB); a
+    # per-frame (HW)^2 matrix would take 16 GiB. glibc is told to serve large blocks with mmap, so
+    # that freed blocks leave the resident set instead of fragmenting the heap.
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='1000000', OMP_NUM_THREADS='1')
+    result = subprocess.run([sys.executable, '-c', _MEMORY_PROBE], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    growth = int(result.stdout.strip().splitlines()[-1])
+    n, batch, hw = 4096, 4, 256 * 256
+    budget = batch * n * n * 4
+    assert growth < budget, f'peak RSS grew by {growth / 2**20:.0f} MiB, budget {budget / 2**20:.0f} MiB'
+    assert growth < hw * hw * 4 / 64
