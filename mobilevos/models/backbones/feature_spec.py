@@ -7,7 +7,7 @@ backbone once on a small zero input at build time and reads the shapes. Any
 backbone that maps ``(1, C, S, S)`` to a tensor or a tuple of tensors
 therefore plugs in, including ones registered from outside ``mobilevos``.
 """
-from typing import NamedTuple, Sequence, Tuple
+from typing import NamedTuple, Tuple
 
 import torch
 import torch.nn as nn
@@ -38,7 +38,9 @@ def as_tuple(feats) -> Tuple[torch.Tensor, ...]:
     return tuple(feats)
 
 
-def probe_feature_spec(backbone: nn.Module, in_channels: int = 3, size: int = 64,
+def probe_feature_spec(backbone: nn.Module,
+                       in_channels: int = 3,
+                       size: int = 64,
                        name: str = 'backbone') -> FeatureSpec:
     """Run ``backbone`` once on a ``(1, in_channels, size, size)`` zero input.
 
@@ -68,8 +70,9 @@ def probe_feature_spec(backbone: nn.Module, in_channels: int = 3, size: int = 64
         with torch.no_grad():
             feats = as_tuple(backbone(torch.zeros(1, in_channels, size, size, device=device, dtype=dtype)))
     except Exception as err:
-        raise ValueError(f'{name}: a probe input of shape (1, {in_channels}, {size}, {size}) failed '
-                         f'({type(err).__name__}: {err}). Does it accept {in_channels} input channels?') from err
+        raise ValueError(
+            f'{name}: a probe input of shape (1, {in_channels}, {size}, {size}) failed '
+            f'({type(err).__name__}: {err}). Does it accept {in_channels} input channels?') from err
     finally:
         backbone.train(was_training)
     channels, strides = [], []
@@ -80,14 +83,3 @@ def probe_feature_spec(backbone: nn.Module, in_channels: int = 3, size: int = 64
         channels.append(int(feat.shape[1]))
         strides.append(size // int(feat.shape[-1]))
     return FeatureSpec(tuple(channels), tuple(strides))
-
-
-def type_name(cfg) -> str:
-    """``cfg['type']`` as text, for error messages."""
-    kind = cfg.get('type', '?') if hasattr(cfg, 'get') else type(cfg).__name__
-    return kind if isinstance(kind, str) else getattr(kind, '__name__', str(kind))
-
-
-def check_strides(spec: FeatureSpec, needed: Sequence[int], name: str) -> Tuple[int, ...]:
-    """Indices of the outputs with each of the ``needed`` strides (see :meth:`FeatureSpec.index_of_stride`)."""
-    return tuple(spec.index_of_stride(s, name) for s in needed)

@@ -45,15 +45,14 @@ class MobileNetV2Encoder(MobileNetV2):
         self.input_channels = in_channels
         self.num_stages = num_stages
         if in_channels != 3:
-            self.conv1 = ConvModule(
-                in_channels=in_channels,
-                out_channels=make_divisible(32 * self.widen_factor, 8),
-                kernel_size=3,
-                stride=2,
-                padding=1,
-                conv_cfg=self.conv_cfg,
-                norm_cfg=self.norm_cfg,
-                act_cfg=self.act_cfg)
+            self.conv1 = ConvModule(in_channels=in_channels,
+                                    out_channels=make_divisible(32 * self.widen_factor, 8),
+                                    kernel_size=3,
+                                    stride=2,
+                                    padding=1,
+                                    conv_cfg=self.conv_cfg,
+                                    norm_cfg=self.norm_cfg,
+                                    act_cfg=self.act_cfg)
         for layer_name in self.layers[num_stages:]:
             delattr(self, layer_name)
         self.layers = self.layers[:num_stages]

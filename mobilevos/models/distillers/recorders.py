@@ -17,12 +17,28 @@ Registered in ``TASK_UTILS`` under a short name and the class name:
 ``MethodOutputs``     a method's return value         a wrapper set on the instance
 ====================  ==============================  ============================
 """
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
 
 from mobilevos.registry import TASK_UTILS
+
+
+#: What ``record_idx`` may be: an int, ``None``, a slice string ('1:') or a list of ints.
+RecordIndex = Union[int, None, str, Sequence[int]]
+
+
+def parse_record_slice(text: str) -> slice:
+    """``'1:'`` -> ``slice(1, None)``; raise ``ValueError`` for anything but ``start:stop[:step]`` ints."""
+    parts = text.split(':')
+    if len(parts) not in (2, 3):
+        raise ValueError(f"record_idx {text!r} is not a slice such as '1:' or '0:-1'")
+    try:
+        values = [int(p) if p.strip() else None for p in parts]
+    except ValueError as err:
+        raise ValueError(f"record_idx {text!r} is not a slice such as '1:' or '0:-1'") from err
+    return slice(*values)
 
 
 def _clone(data: Any) -> Any:
@@ -90,34 +106,56 @@ class BaseRecorder:
     def _describe(self) -> str:
         return f"{self.owner} recorder {self.name!r} ({type(self).__name__} of {self.source!r})"
 
-    def get_record_data(self, record_idx: Optional[int] = 0, data_idx: Union[int, str, None] = None) -> Any:
-        """One recorded item.
+    def get_record_data(self, record_idx: RecordIndex = 0, data_idx: Union[int, str, None] = None) -> Any:
+        """One recorded item, or several concatenated along dim 0.
 
         Args:
-            record_idx: which call (0-based, negative counts from the end), or
-                ``None``: every call, concatenated along dim 0 (tensors only).
-            data_idx: element of a tuple/list (or key of a dict) record;
-                ``None`` takes the record as it is, except that a 1-tuple is
-                unwrapped.
+            record_idx: which call(s) of the module or method:
+
+                - an int: that call (0-based; negative counts from the end);
+                - ``None``: every call, concatenated along dim 0;
+                - a slice string such as ``'1:'`` or ``':-1'`` (Python slice
+                  syntax): those calls, concatenated;
+                - a list of ints: those calls, concatenated.
+
+                Concatenation needs tensors; a single selected call is returned
+                as it is.
+            data_idx: element of a tuple/list (or key of a dict) record, taken
+                from each selected call; ``None`` takes the record as it is,
+                except that a 1-tuple is unwrapped.
 
         Raises:
-            RuntimeError: nothing was recorded, ``record_idx`` is out of range,
-                or ``record_idx=None`` meets records that are not tensors.
+            RuntimeError: nothing was recorded, an index is out of range, or
+                concatenation meets records that are not tensors.
         """
         if not self.data_buffer:
             raise RuntimeError(f'{self._describe()} recorded nothing in the last forward pass: '
                                'the module or method was not called')
-        if record_idx is None:
-            items = [self._select(d, data_idx) for d in self.data_buffer]
-            if not all(isinstance(t, torch.Tensor) for t in items):
-                raise RuntimeError(f'{self._describe()}: record_idx=None concatenates tensors, but the records are '
-                                   f'{[type(t).__name__ for t in items]}; set data_idx or record_idx')
-            return items[0] if len(items) == 1 else torch.cat(items, dim=0)
         count = len(self.data_buffer)
-        if not -count <= record_idx < count:
-            raise RuntimeError(f'{self._describe()}: record_idx={record_idx}, but the last forward pass '
-                               f'recorded {count} call(s)')
-        return self._select(self.data_buffer[record_idx], data_idx)
+        if isinstance(record_idx, int):
+            if not -count <= record_idx < count:
+                raise RuntimeError(f'{self._describe()}: record_idx={record_idx}, but the last forward pass '
+                                   f'recorded {count} call(s)')
+            return self._select(self.data_buffer[record_idx], data_idx)
+        if record_idx is None:
+            chosen = list(self.data_buffer)
+        elif isinstance(record_idx, str):
+            chosen = self.data_buffer[parse_record_slice(record_idx)]
+        else:
+            bad = [i for i in record_idx if not -count <= i < count]
+            if bad:
+                raise RuntimeError(f'{self._describe()}: record_idx {bad} out of range; the last forward pass '
+                                   f'recorded {count} call(s)')
+            chosen = [self.data_buffer[i] for i in record_idx]
+        if not chosen:
+            raise RuntimeError(f'{self._describe()}: record_idx={record_idx!r} selects none of the {count} call(s)')
+        items = [self._select(d, data_idx) for d in chosen]
+        if len(items) == 1:
+            return items[0]
+        if not all(isinstance(t, torch.Tensor) for t in items):
+            raise RuntimeError(f'{self._describe()}: record_idx={record_idx!r} concatenates tensors, but the '
+                               f'records are {[type(t).__name__ for t in items]}; set data_idx or an int record_idx')
+        return torch.cat(items, dim=0)
 
     def _select(self, data: Any, data_idx: Union[int, str, None]) -> Any:
         if data_idx is None:

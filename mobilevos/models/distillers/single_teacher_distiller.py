@@ -10,7 +10,7 @@ from mmengine.model import BaseDataPreprocessor, BaseModel
 
 from mobilevos.engine import load_checkpoint_file
 from mobilevos.registry import MODELS
-from .recorders import RecorderManager
+from .recorders import RecordIndex, RecorderManager, parse_record_slice
 
 #: Keys a loss-argument mapping may hold.
 MAPPING_KEYS = ('from_student', 'recorder', 'record_idx', 'data_idx', 'connector')
@@ -94,7 +94,8 @@ class SingleTeacherDistiller(BaseModel):
 
     A record spec has ``from_student`` (bool, required), ``recorder`` (name,
     required), ``record_idx`` (which call, default 0; ``None`` concatenates all
-    calls along dim 0), ``data_idx`` (element of a tuple record, default
+    calls along dim 0; a slice string such as ``'1:'`` or a list of ints
+    concatenates those calls), ``data_idx`` (element of a tuple record, default
     ``None``) and ``connector`` (name of a module in ``connectors`` applied to
     the record, default none). Everything is checked at construction: unknown
     losses, recorders, connectors, spec keys, and arguments that the loss's
@@ -225,8 +226,13 @@ class SingleTeacherDistiller(BaseModel):
         if connector is not None and connector not in self.connectors:
             raise ValueError(f'{where}: no connector named {connector!r}; connectors: {sorted(self.connectors)}')
         record_idx = spec.get('record_idx', 0)
-        if record_idx is not None and not isinstance(record_idx, int):
-            raise ValueError(f'{where}: record_idx must be an int or None, got {record_idx!r}')
+        if isinstance(record_idx, str):
+            parse_record_slice(record_idx)  # raises ValueError with the text
+        elif not (record_idx is None or isinstance(record_idx, int) or
+                  (isinstance(record_idx, (list, tuple)) and record_idx and
+                   all(isinstance(i, int) for i in record_idx))):
+            raise ValueError(f"{where}: record_idx must be an int, None, a slice string such as '1:' or a "
+                             f'list of ints, got {record_idx!r}')
 
     # -- the frozen teacher ------------------------------------------------------------
     def train(self, mode: bool = True) -> 'SingleTeacherDistiller':
@@ -267,7 +273,7 @@ class SingleTeacherDistiller(BaseModel):
     def get_record(self,
                    recorder: str,
                    from_student: bool,
-                   record_idx: Optional[int] = 0,
+                   record_idx: RecordIndex = 0,
                    data_idx: Union[int, str, None] = None,
                    connector: Optional[str] = None) -> Any:
         """The data a record spec names, after its connector if any."""

@@ -108,13 +108,15 @@ class BaseMemoryBank:
             valid = values.new_ones(values.shape[:2])
         valid = valid.to(values.dtype)
         if tuple(valid.shape) != tuple(values.shape[:2]):
-            raise ValueError(f'memory add: valid {tuple(valid.shape)} must be (B, K) = {tuple(values.shape[:2])}')
+            raise ValueError(
+                f'memory add: valid {tuple(valid.shape)} must be (B, K) = {tuple(values.shape[:2])}')
         if self._entries:
             ref = self._entries[0]
             if ref.key.shape != key.shape or ref.values.shape[2] != values.shape[2]:
-                raise ValueError(f'memory add: frame {frame_idx} has key {tuple(key.shape)} / values '
-                                 f'{tuple(values.shape)}, but stored frames have key {tuple(ref.key.shape)} / '
-                                 f'values {tuple(ref.values.shape)}')
+                raise ValueError(
+                    f'memory add: frame {frame_idx} has key {tuple(key.shape)} / values '
+                    f'{tuple(values.shape)}, but stored frames have key {tuple(ref.key.shape)} / '
+                    f'values {tuple(ref.values.shape)}')
         if not self.should_add(frame_idx, annotated):
             return
         num_objects = max(self.num_objects, values.shape[1])
@@ -143,7 +145,8 @@ class BaseMemoryBank:
         return f'{type(self).__name__}(frames={self.frame_indices}, objects={self.num_objects})'
 
 
-def _pad_objects(values: torch.Tensor, valid: torch.Tensor, num_objects: int) -> Tuple[torch.Tensor, torch.Tensor]:
+def _pad_objects(values: torch.Tensor, valid: torch.Tensor,
+                 num_objects: int) -> Tuple[torch.Tensor, torch.Tensor]:
     """Zero-pad ``values (B,K,Cv,h,w)`` and ``valid (B,K)`` to ``num_objects`` objects."""
     extra = num_objects - values.shape[1]
     if extra <= 0:

@@ -45,14 +45,17 @@ class ASPPNeck(nn.Module):
         super().__init__()
         branch_type = DepthwiseSeparableASPPModule if separable else ASPPModule
         self.image_pool = ConvModule(in_channels, channels, 1, norm_cfg=None, act_cfg=act_cfg)
-        self.branches = branch_type(
-            dilations=tuple(dilations),
-            in_channels=in_channels,
-            channels=channels,
-            conv_cfg=None,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
-        self.merge = ConvModule((len(dilations) + 1) * channels, channels, 1, norm_cfg=norm_cfg, act_cfg=act_cfg)
+        self.branches = branch_type(dilations=tuple(dilations),
+                                    in_channels=in_channels,
+                                    channels=channels,
+                                    conv_cfg=None,
+                                    norm_cfg=norm_cfg,
+                                    act_cfg=act_cfg)
+        self.merge = ConvModule((len(dilations) + 1) * channels,
+                                channels,
+                                1,
+                                norm_cfg=norm_cfg,
+                                act_cfg=act_cfg)
         self.out_channels = channels
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

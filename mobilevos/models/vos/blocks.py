@@ -28,7 +28,10 @@ class ResBlock(nn.Module):
         if in_channels == out_channels:
             self.shortcut = nn.Identity()
         else:
-            self.shortcut = nn.Conv2d(in_channels, out_channels, shortcut_kernel, padding=shortcut_kernel // 2)
+            self.shortcut = nn.Conv2d(in_channels,
+                                      out_channels,
+                                      shortcut_kernel,
+                                      padding=shortcut_kernel // 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         residual = self.conv1(F.relu(x))  # (N, out, h, w)
@@ -45,7 +48,8 @@ class ChannelGate(nn.Module):
     def __init__(self, channels: int, reduction: int = 16):
         super().__init__()
         hidden = max(channels // reduction, 1)
-        self.mlp = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, channels))
+        self.mlp = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(inplace=True),
+                                 nn.Linear(hidden, channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         attention = self.mlp(x.mean(dim=(2, 3))) + self.mlp(x.amax(dim=(2, 3)))  # (N, C)

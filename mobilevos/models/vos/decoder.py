@@ -40,7 +40,8 @@ class STMDecoder(nn.Module):
                  shortcut_kernel: int = 3):
         super().__init__()
         if len(skip_channels) != 2 or len(channels) != 3:
-            raise ValueError(f'STMDecoder needs 2 skip_channels and 3 channels, got {skip_channels}, {channels}')
+            raise ValueError(
+                f'STMDecoder needs 2 skip_channels and 3 channels, got {skip_channels}, {channels}')
         c16, c8, c4 = channels
         self.compress = ResBlock(in_channels, c16, shortcut_kernel)
         self.up_16_8 = UpsampleBlock(skip_channels[0], c16, c8, shortcut_kernel)

@@ -1,4 +1,4 @@
-"""Memory read-out: affinity between the query key and every memory position, then a weighted sum of values."""
+"""Memory read-out: affinity of the query key with every memory position, then a weighted sum of values."""
 import math
 from typing import Optional
 
@@ -49,7 +49,9 @@ class MemoryReader(nn.Module):
         self.top_k = top_k
         self.eps = eps
 
-    def affinity(self, query_key: torch.Tensor, memory_keys: torch.Tensor,
+    def affinity(self,
+                 query_key: torch.Tensor,
+                 memory_keys: torch.Tensor,
                  top_k: Optional[int] = None) -> torch.Tensor:
         """Softmax-normalised affinity.
 

@@ -110,8 +110,8 @@ class STMNetwork(BaseModel):
         key_name = f'key_encoder ({_type_name(key_encoder)})'
         self.key_encoder = _build(key_encoder)
         self.key_spec: FeatureSpec = probe_feature_spec(self.key_encoder, 3, probe_size, key_name)
-        self._f4_index, self._f8_index, self._f16_index = (
-            self.key_spec.index_of_stride(s, key_name) for s in (4, 8, 16))
+        self._f4_index, self._f8_index, self._f16_index = (self.key_spec.index_of_stride(s, key_name)
+                                                           for s in (4, 8, 16))
         f4_channels, f8_channels, f16_channels = (self.key_spec.channels[i]
                                                   for i in (self._f4_index, self._f8_index, self._f16_index))
         self.neck = None
@@ -121,17 +121,19 @@ class STMNetwork(BaseModel):
 
         value_name = f'value_encoder ({_type_name(value_encoder)})'
         self.value_encoder = _build(value_encoder)
-        self.value_spec: FeatureSpec = probe_feature_spec(self.value_encoder, VALUE_INPUT_CHANNELS, probe_size,
-                                                          value_name)
+        self.value_spec: FeatureSpec = probe_feature_spec(self.value_encoder, VALUE_INPUT_CHANNELS,
+                                                          probe_size, value_name)
         self._value_index = self.value_spec.index_of_stride(16, value_name)
 
         self.key_proj = KeyProjection(f16_channels, key_dim)
         self.key_comp = nn.Conv2d(f16_channels, query_dim, 3, padding=1)
         self.value_fuser = _build(
             value_fuser,
-            dict(in_channels=self.value_spec.channels[self._value_index], key_channels=f16_channels,
+            dict(in_channels=self.value_spec.channels[self._value_index],
+                 key_channels=f16_channels,
                  out_channels=value_dim))
-        self.decoder = _build(decoder, dict(in_channels=value_dim + query_dim, skip_channels=(f8_channels, f4_channels)))
+        self.decoder = _build(
+            decoder, dict(in_channels=value_dim + query_dim, skip_channels=(f8_channels, f4_channels)))
         self.memory_reader = _build(memory_reader)
         self.aggregate = _build(aggregate)
         self.loss_seg = _build(loss_seg)
@@ -152,7 +154,8 @@ class STMNetwork(BaseModel):
             with torch.no_grad():
                 out = module(torch.zeros(1, in_channels, 4, 4))
         except Exception as err:
-            raise ValueError(f'{name}: a (1, {in_channels}, 4, 4) input failed ({type(err).__name__}: {err})') from err
+            raise ValueError(
+                f'{name}: a (1, {in_channels}, 4, 4) input failed ({type(err).__name__}: {err})') from err
         finally:
             module.train(was_training)
         return int(out.shape[1])
@@ -189,7 +192,8 @@ class STMNetwork(BaseModel):
         """
         batch_objects = masks.shape[:2]
         frames = frame.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1)  # (B, K, 3, H, W)
-        x = torch.cat([frames, masks.unsqueeze(2), others.unsqueeze(2)], dim=2).flatten(0, 1)  # (B*K, 5, H, W)
+        x = torch.cat([frames, masks.unsqueeze(2), others.unsqueeze(2)], dim=2).flatten(0,
+                                                                                        1)  # (B*K, 5, H, W)
         feat = as_tuple(self.value_encoder(x))[self._value_index]  # (B*K, Cvb, h, w)
         key_feat = f16.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1).flatten(0, 1)  # (B*K, C16, h, w)
         return self.value_fuser(feat, key_feat).unflatten(0, batch_objects)
@@ -254,22 +258,29 @@ class STMNetwork(BaseModel):
             raise ValueError(f'STMNetwork needs H and W divisible by 16, got {tuple(inputs.shape[-2:])}; '
                              'VOSDataPreprocessor(size_divisor=16) pads them')
         if not data_samples or len(data_samples) != inputs.shape[0]:
-            raise ValueError('STMNetwork needs one data sample with gt_masks per clip (at least frame 0 is used)')
+            raise ValueError(
+                'STMNetwork needs one data sample with gt_masks per clip (at least frame 0 is used)')
         gt_masks = torch.stack([s.gt_masks for s in data_samples]).long().to(inputs.device)  # (B, T, H, W)
         if gt_masks.shape[1:] != inputs.shape[1:2] + inputs.shape[3:]:
             raise ValueError(f'gt_masks {tuple(gt_masks.shape)} do not match inputs {tuple(inputs.shape)}')
         counts = []
         for sample, masks in zip(data_samples, gt_masks):
-            largest = int(masks[masks != self.ignore_index].max()) if (masks != self.ignore_index).any() else 0
+            largest = int(masks[masks != self.ignore_index].max()) if (masks
+                                                                       != self.ignore_index).any() else 0
             num = sample.metainfo.get('num_objects', largest)
             if largest > num:
                 raise ValueError(f'gt_masks hold object id {largest} but num_objects is {num}')
             counts.append(int(num))
         num_objects = max(max(counts), 1)
-        real = torch.arange(num_objects, device=inputs.device)[None] < torch.tensor(counts, device=inputs.device)[:, None]
+        real = torch.arange(num_objects,
+                            device=inputs.device)[None] < torch.tensor(counts, device=inputs.device)[:, None]
         return gt_masks, real
 
-    def _run_clip(self, inputs: torch.Tensor, gt_masks: torch.Tensor, real: torch.Tensor, bank: BaseMemoryBank,
+    def _run_clip(self,
+                  inputs: torch.Tensor,
+                  gt_masks: torch.Tensor,
+                  real: torch.Tensor,
+                  bank: BaseMemoryBank,
                   labels: Optional[list] = None) -> List[torch.Tensor]:
         """The propagation loop over a clip.
 
@@ -294,9 +305,16 @@ class STMNetwork(BaseModel):
             on_decode = None
             if labels is not None:
                 on_decode = lambda t=t: labels.append(self.frame_labels(gt_masks, t))  # noqa: E731
-            logits, known = segment_frame(
-                self, inputs[:, t], bank, t, known, annotation=masks[:, t], new_objects=new_objects,
-                store=t < length - 1, key_feats=tuple(x[:, t] for x in key_feats), on_decode=on_decode)
+            logits, known = segment_frame(self,
+                                          inputs[:, t],
+                                          bank,
+                                          t,
+                                          known,
+                                          annotation=masks[:, t],
+                                          new_objects=new_objects,
+                                          store=t < length - 1,
+                                          key_feats=tuple(x[:, t] for x in key_feats),
+                                          on_decode=on_decode)
             outputs.append(logits)
         return outputs
 
@@ -330,7 +348,9 @@ class STMNetwork(BaseModel):
         logits = self._run_clip(inputs, gt_masks, real, self.build_memory('train'), labels)[1:]
         if mode == 'tensor':
             return torch.stack(logits, dim=1)
-        losses = [self._loss(frame_logits, frame_labels) for frame_logits, frame_labels in zip(logits, labels)]
+        losses = [
+            self._loss(frame_logits, frame_labels) for frame_logits, frame_labels in zip(logits, labels)
+        ]
         return dict(loss_ce=torch.stack(losses).mean())
 
     def _loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,83 @@
+"""Segment one video: a folder of frames plus the first frame's mask -> DAVIS-style palette PNGs.
+
+Examples::
+
+    python tools/infer.py configs/_base_/models/mobilevos_mbv2.py work_dirs/x/best.pth \\
+        --frames data/bear/frames --mask data/bear/00000.png --out out/bear --overlay
+    # YouTube-VOS style: masks of later frames introduce new objects (named after their frames)
+    python tools/infer.py CONFIG CKPT --frames DIR --mask 00000.png 00035.png --out OUT
+    # another memory policy, a processing size, a GPU
+    python tools/infer.py CONFIG CKPT --frames DIR --mask M.png --out OUT \\
+        --memory infinite:5 --size 480 --device cuda
+
+The checkpoint may be a network checkpoint or a distillation checkpoint (its
+``student.`` weights are used); it is loaded with ``weights_only=True``.
+Configs are Python files and are executed: only run configs you trust.
+"""
+import argparse
+import os.path as osp
+import sys
+
+# Make `projects.*` plugins importable when run from a checkout.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mobilevos.engine import UnsafeCheckpointError  # noqa: E402
+from mobilevos.inference import (
+    MEMORY_SHORTHANDS,
+    CheckpointMismatchError,
+    InferenceInputError,  # noqa: E402
+    VideoInferencer,
+    parse_memory)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Segment a video with a mobilevos model',
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=f'--memory choices:\n{MEMORY_SHORTHANDS}')
+    parser.add_argument('config', help='model config file (a model, or a distillation config: its student)')
+    parser.add_argument('checkpoint', help='checkpoint (.pth) with the network or distillation weights')
+    parser.add_argument('--frames',
+                        required=True,
+                        help='folder of frames (*.jpg, *.png, ...), sorted by name')
+    parser.add_argument(
+        '--mask',
+        required=True,
+        nargs='+',
+        help='annotation mask of the first frame; several masks are matched to frames by name')
+    parser.add_argument('--out', required=True, help='output folder for <frame>.png masks')
+    parser.add_argument('--overlay', action='store_true', help='also write overlays/<frame>.jpg')
+    parser.add_argument('--memory', default=None, help="memory policy (default: the config's test_memory)")
+    parser.add_argument(
+        '--size',
+        type=int,
+        default=None,
+        help='process frames resized to this shorter side (e.g. 480); outputs keep the input size')
+    parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
+    parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        memory = parse_memory(args.memory) if args.memory is not None else None
+        inferencer = VideoInferencer(args.config,
+                                     args.checkpoint,
+                                     memory=memory,
+                                     device=args.device,
+                                     size=args.size)
+        summary = inferencer(args.frames,
+                             args.mask,
+                             args.out,
+                             overlay=args.overlay,
+                             show_progress=not args.no_progress)
+    except (InferenceInputError, FileNotFoundError, ValueError, UnsafeCheckpointError,
+            CheckpointMismatchError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    print(f'wrote {summary.num_frames} masks to {summary.out_dir} (objects {summary.object_ids})')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
