@@ -227,7 +227,10 @@ class SingleTeacherDistiller(BaseModel):
             raise ValueError(f'{where}: no connector named {connector!r}; connectors: {sorted(self.connectors)}')
         record_idx = spec.get('record_idx', 0)
         if isinstance(record_idx, str):
-            parse_record_slice(record_idx)  # raises ValueError with the text
+            try:
+                parse_record_slice(record_idx)
+            except ValueError as err:
+                raise ValueError(f'{where}: {err}') from None
         elif not (record_idx is None or isinstance(record_idx, int) or
                   (isinstance(record_idx, (list, tuple)) and record_idx and
                    all(isinstance(i, int) for i in record_idx))):

@@ -1,5 +1,5 @@
 """The unified contrastive / representation distillation loss of MobileVOS."""
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -110,6 +110,12 @@ class ContrastiveKDLoss(nn.Module):
       ``max_block_elements`` entries (over the batch) in forward and again in
       backward, and are not kept for backward: peak memory is O(min(B N^2,
       max_block_elements)) plus the features, never O((HW)^2).
+    - Several maps per frame: with ``batch_fold='channels'`` a feature map with
+      ``m * B`` rows for ``B`` label frames (e.g. per-object features laid out
+      ``(B*K, C, H, W)``, row ``b*m + k`` belonging to frame ``b``) is folded to
+      ``(B, m*C, H, W)``: frame ``b``'s pixel embedding is its ``m`` rows'
+      features side by side. Student and teacher are folded separately. The
+      default ``None`` requires equal batch sizes.
     - Computed in float32 (float64 inputs stay float64), with autocast off.
     - A pixel whose student feature is exactly zero gets a zero row (it adds
       nothing to either norm).
@@ -128,6 +134,7 @@ class ContrastiveKDLoss(nn.Module):
             (``N^2``) or 'none'.
         max_block_elements: entries per block of the correlation matrices.
         eps: floor of the norms inside ``log2``.
+        batch_fold: ``None`` (default) or ``'channels'`` (see above).
 
     Call:
         ``loss(student_feat (B,Cs,H,W), teacher_feat (B,Ct,H',W'), labels (B,H'',W'') integer)``
@@ -147,8 +154,11 @@ class ContrastiveKDLoss(nn.Module):
                  ignore_index: int = 255,
                  normalizer: str = 'num_samples',
                  max_block_elements: int = 2**22,
-                 eps: float = 1e-12) -> None:
+                 eps: float = 1e-12,
+                 batch_fold: Optional[str] = None) -> None:
         super().__init__()
+        if batch_fold not in (None, 'channels'):
+            raise ValueError(f"ContrastiveKDLoss: batch_fold must be None or 'channels', got {batch_fold!r}")
         if not 0.0 <= float(omega) <= 1.0:
             raise ValueError(f'ContrastiveKDLoss: omega must be in [0, 1], got {omega}')
         if resize_mode not in RESIZE_MODES:
@@ -168,6 +178,7 @@ class ContrastiveKDLoss(nn.Module):
         self.normalizer = normalizer
         self.max_block_elements = int(max_block_elements)
         self.eps = float(eps)
+        self.batch_fold = batch_fold
 
     def forward(self, student_feat: torch.Tensor, teacher_feat: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
@@ -177,11 +188,23 @@ class ContrastiveKDLoss(nn.Module):
         check_dense(name, 'labels', labels, 3)
         if labels.dtype.is_floating_point or labels.dtype == torch.bool:
             raise ValueError(f'{name}: labels must be an integer tensor, got {labels.dtype}')
+        if self.batch_fold == 'channels':
+            student_feat = self._fold(student_feat, labels.shape[0], 'student_feat')
+            teacher_feat = self._fold(teacher_feat, labels.shape[0], 'teacher_feat')
         if not student_feat.shape[0] == teacher_feat.shape[0] == labels.shape[0]:
             raise ValueError(f'{name}: batch sizes differ: student_feat {tuple(student_feat.shape)}, '
                              f'teacher_feat {tuple(teacher_feat.shape)}, labels {tuple(labels.shape)}')
         with torch.autocast(device_type=student_feat.device.type, enabled=False):
             return self._loss(student_feat, teacher_feat.detach(), labels)
+
+    @staticmethod
+    def _fold(feat: torch.Tensor, frames: int, arg: str) -> torch.Tensor:
+        """``(m*B, C, H, W)`` -> ``(B, m*C, H, W)``, rows ``b*m .. b*m+m-1`` side by side."""
+        rows, channels = feat.shape[:2]
+        if rows % frames:
+            raise ValueError(f'ContrastiveKDLoss: {arg} has {rows} rows, not a multiple of the {frames} label '
+                             'frames (batch_fold=\'channels\')')
+        return feat.reshape(frames, rows // frames * channels, *feat.shape[2:])
 
     def _loss(self, student_feat: torch.Tensor, teacher_feat: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         dtype = torch.float64 if student_feat.dtype == torch.float64 else torch.float32

@@ -53,8 +53,13 @@ def test_module_outputs_per_call_and_concatenated():
     assert torch.allclose(manager.get_recorder('inp').get_record_data(0), x)  # 1-tuple unwrapped
     pair = manager.get_recorder('pair')
     assert torch.allclose(pair.get_record_data(0, data_idx=1), second - 1)
+    assert torch.allclose(out.get_record_data('1:'), second)
+    assert torch.allclose(out.get_record_data(':'), torch.cat([first, second]))
+    assert torch.allclose(out.get_record_data([1, 0]), torch.cat([second, first]))
     with pytest.raises(RuntimeError, match='recorded 2 call'):
         out.get_record_data(2)
+    with pytest.raises(RuntimeError, match='selects none'):
+        out.get_record_data('2:')
     # Outside the block nothing is recorded, and the next block starts empty.
     model(x)
     assert len(out.data_buffer) == 2

@@ -141,6 +141,8 @@ def test_tensor_and_predict_run_the_student_and_preprocessor_is_shared(tmp_path)
     (lambda c: c['loss_forward_mappings']['loss_repr']['labels'].update(connector='proj'), "no connector named"),
     (lambda c: c['loss_forward_mappings']['loss_repr']['labels'].pop('from_student'), 'from_student'),
     (lambda c: c['loss_forward_mappings']['loss_repr']['labels'].update(idx=0), r"unknown keys \['idx'\]"),
+    (lambda c: c['loss_forward_mappings']['loss_repr']['labels'].update(record_idx='first'), 'not a slice'),
+    (lambda c: c['loss_forward_mappings']['loss_repr']['labels'].update(record_idx=1.5), 'record_idx must be'),
     (lambda c: c['student_recorders'].update(x=dict(type='ModuleOutputs', source='decoder.feature_out')),
      "no module 'decoder.feature_out'"),
 ])

@@ -237,3 +237,20 @@ def test_peak_memory_is_within_the_n_squared_budget():
     budget = batch * n * n * 4
     assert growth < budget, f'peak RSS grew by {growth / 2**20:.0f} MiB, budget {budget / 2**20:.0f} MiB'
     assert growth < hw * hw * 4 / 64
+
+
+def test_batch_fold_puts_per_object_rows_side_by_side():
+    # Per-object features (B*K, C, H, W), row b*K + k = object k of frame b, against (B, H, W) labels.
+    student, teacher, labels = _random(b=2, cs=3, ct=2, seed=14)
+    k = 3
+    gen = torch.Generator().manual_seed(0)
+    per_object_s = torch.randn(2 * k, 3, 6, 7, generator=gen, dtype=torch.float64)
+    per_object_t = torch.randn(2 * k, 2, 6, 7, generator=gen, dtype=torch.float64)
+    folded = ContrastiveKDLoss(omega=0.6, batch_fold='channels')(per_object_s, per_object_t, labels)
+    side_by_side_s = torch.stack([torch.cat(list(per_object_s[b * k:(b + 1) * k]), 0) for b in range(2)])
+    side_by_side_t = torch.stack([torch.cat(list(per_object_t[b * k:(b + 1) * k]), 0) for b in range(2)])
+    assert torch.allclose(folded, _reference(side_by_side_s, side_by_side_t, labels, 0.6), rtol=1e-10)
+    with pytest.raises(ValueError, match='not a multiple'):
+        ContrastiveKDLoss(batch_fold='channels')(per_object_s[:5], per_object_t, labels)
+    with pytest.raises(ValueError, match='batch sizes differ'):
+        ContrastiveKDLoss()(per_object_s, per_object_t, labels)
