@@ -137,7 +137,10 @@ def make_record(video: str,
         annotation_paths=dict(sorted(annotation_paths.items())),
         gt_paths=list(gt_paths),
         object_ids=sorted(int(i) for i in object_ids),
-        object_first_frame={int(k): int(v) for k, v in sorted(object_first_frame.items())},
+        object_first_frame={
+            int(k): int(v)
+            for k, v in sorted(object_first_frame.items())
+        },
         object_frames=object_frames,
         categories=categories,
         palette=palette,
@@ -182,17 +185,16 @@ class BaseVOSDataset(BaseDataset):
         if not osp.isdir(data_root):
             raise FileNotFoundError(f'{type(self).__name__}: data_root {data_root} does not exist')
         self.check_files = check_files
-        super().__init__(
-            ann_file='',
-            metainfo=metainfo,
-            data_root=data_root,
-            data_prefix=dict(),
-            pipeline=list(pipeline),
-            test_mode=test_mode,
-            lazy_init=lazy_init,
-            serialize_data=serialize_data,
-            indices=indices,
-            max_refetch=max_refetch)
+        super().__init__(ann_file='',
+                         metainfo=metainfo,
+                         data_root=data_root,
+                         data_prefix=dict(),
+                         pipeline=list(pipeline),
+                         test_mode=test_mode,
+                         lazy_init=lazy_init,
+                         serialize_data=serialize_data,
+                         indices=indices,
+                         max_refetch=max_refetch)
 
     def _check_video(self, record_frames: List[str], all_masks: List[str], input_masks: List[str],
                      video: str) -> Tuple[int, int]:

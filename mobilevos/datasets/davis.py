@@ -75,7 +75,8 @@ class DAVISDataset(BaseVOSDataset):
         if year not in (2016, 2017):
             raise ValueError(f'DAVISDataset: year must be 2016 or 2017, got {year!r}')
         if input_masks not in INPUT_MASK_MODES:
-            raise ValueError(f'DAVISDataset: input_masks must be one of {INPUT_MASK_MODES}, got {input_masks!r}')
+            raise ValueError(
+                f'DAVISDataset: input_masks must be one of {INPUT_MASK_MODES}, got {input_masks!r}')
         self.split = split
         self.year = year
         self.resolution = resolution
@@ -125,8 +126,9 @@ class DAVISDataset(BaseVOSDataset):
         names = sorted(frames)
         orphans = sorted(set(masks) - set(frames))
         if orphans:
-            raise ValueError(f'annotation {osp.join(mask_dir, orphans[0] + ".png")} has no frame in {frame_dir} '
-                             f'({len(orphans)} such annotations)')
+            raise ValueError(
+                f'annotation {osp.join(mask_dir, orphans[0] + ".png")} has no frame in {frame_dir} '
+                f'({len(orphans)} such annotations)')
         missing = [name for name in names if name not in masks]
         if names[0] in missing:
             raise FileNotFoundError(f'sequence {seq!r}: the first frame has no annotation '
@@ -154,24 +156,25 @@ class DAVISDataset(BaseVOSDataset):
             first_frame = {obj: frames_[0] for obj, frames_ in object_frames.items()}
         annotation_paths = {index: gt_paths[index] for index in sorted(set(first_frame.values()))}
 
-        size = self._check_video(frame_paths, [p for p in gt_paths if p], list(annotation_paths.values()), seq)
+        size = self._check_video(frame_paths, [p for p in gt_paths if p], list(annotation_paths.values()),
+                                 seq)
         if first_ids.shape != size:
-            raise ValueError(f'mask {gt_paths[0]} is {first_ids.shape[1]}x{first_ids.shape[0]} but the frames '
-                             f'of {seq!r} are {size[1]}x{size[0]} (WxH)')
-        return make_record(
-            video=seq,
-            frame_paths=frame_paths,
-            frame_names=names,
-            annotation_paths=annotation_paths,
-            gt_paths=gt_paths,
-            object_ids=object_ids,
-            object_first_frame=first_frame,
-            object_frames=object_frames,
-            size=size,
-            palette=palette.flatten().tolist() if palette is not None else None,
-            dataset=f'davis{self.year}',
-            split=self.split,
-            merge_objects=self.single_object)
+            raise ValueError(
+                f'mask {gt_paths[0]} is {first_ids.shape[1]}x{first_ids.shape[0]} but the frames '
+                f'of {seq!r} are {size[1]}x{size[0]} (WxH)')
+        return make_record(video=seq,
+                           frame_paths=frame_paths,
+                           frame_names=names,
+                           annotation_paths=annotation_paths,
+                           gt_paths=gt_paths,
+                           object_ids=object_ids,
+                           object_first_frame=first_frame,
+                           object_frames=object_frames,
+                           size=size,
+                           palette=palette.flatten().tolist() if palette is not None else None,
+                           dataset=f'davis{self.year}',
+                           split=self.split,
+                           merge_objects=self.single_object)
 
     def _scan_objects(self, gt_paths: List[Optional[str]], first_ids: np.ndarray) -> Dict[int, List[int]]:
         """Object id -> frames where it is present, reading every ground-truth PNG."""

@@ -65,8 +65,9 @@ class StaticImageDataset(BaseVOSDataset):
             raise ValueError(f'image folder {image_folder} holds no {"/".join(extensions)} image')
         unmatched = [name for name in sorted(images) if name not in masks]
         if unmatched:
-            raise ValueError(f'image {images[unmatched[0]]} has no mask {osp.join(mask_folder, unmatched[0])}.png '
-                             f'({len(unmatched)} images without masks)')
+            raise ValueError(
+                f'image {images[unmatched[0]]} has no mask {osp.join(mask_folder, unmatched[0])}.png '
+                f'({len(unmatched)} images without masks)')
         records = []
         for name in sorted(images):
             image_path, mask_path = images[name], masks[name]
@@ -80,18 +81,19 @@ class StaticImageDataset(BaseVOSDataset):
                     raise ValueError(f'mask {mask_path} holds no object')
             size = self._check_video([image_path], [mask_path], [mask_path], name)
             records.append(
-                make_record(
-                    video=name,
-                    frame_paths=[image_path],
-                    frame_names=[name],
-                    annotation_paths={0: mask_path},
-                    gt_paths=[mask_path],
-                    object_ids=object_ids,
-                    object_first_frame={obj: 0 for obj in object_ids},
-                    object_frames={obj: [0] for obj in object_ids},
-                    size=size,
-                    palette=palette.flatten().tolist() if palette is not None else None,
-                    dataset='static',
-                    split='train',
-                    merge_objects=self.binary))
+                make_record(video=name,
+                            frame_paths=[image_path],
+                            frame_names=[name],
+                            annotation_paths={0: mask_path},
+                            gt_paths=[mask_path],
+                            object_ids=object_ids,
+                            object_first_frame={obj: 0
+                                                for obj in object_ids},
+                            object_frames={obj: [0]
+                                           for obj in object_ids},
+                            size=size,
+                            palette=palette.flatten().tolist() if palette is not None else None,
+                            dataset='static',
+                            split='train',
+                            merge_objects=self.binary))
         return records

@@ -120,7 +120,8 @@ def make_shape(rng: np.random.Generator, kind: str) -> np.ndarray:
             radii = rng.uniform(0.55, 1.0, count) * (radius - 1)
         else:
             angles = np.arange(2 * count) * np.pi / count + rng.uniform(0, np.pi)
-            radii = np.where(np.arange(2 * count) % 2 == 0, radius - 1, (radius - 1) * rng.uniform(0.35, 0.55))
+            radii = np.where(
+                np.arange(2 * count) % 2 == 0, radius - 1, (radius - 1) * rng.uniform(0.35, 0.55))
         points = np.stack([radius + radii * np.cos(angles), radius + radii * np.sin(angles)], axis=1)
         cv2.fillPoly(mask, [np.round(points).astype(np.int32)], 1)
     elif kind == 'rectangle':
@@ -264,8 +265,14 @@ def _scenario_events(scenario: str, num_frames: int) -> Dict[str, bool]:
 def _draw_plans(rng: np.random.Generator, height: int, width: int, num_frames: int,
                 wanted: Dict[str, bool]) -> Tuple[List[_ObjectPlan], Optional[Tuple[int, int, int]]]:
     """Objects with their poses; returns them in depth order (back first) and the planned occlusion."""
-    minimum = max(1, (2 if wanted['occlusion'] else 1) + int(wanted['late']) + int(wanted['reentry'])
-                  - int(wanted['occlusion'] and (wanted['late'] or wanted['reentry'])))
+    # Roles needed: a re-entering object, a late one, a plain occluder; plus a frame-0 object when the
+    # late one would be alone, and an object to occlude when the occluder would be alone.
+    minimum = int(wanted['reentry']) + int(wanted['late']) + int(wanted['occlusion'])
+    if wanted['late'] and not (wanted['reentry'] or wanted['occlusion']):
+        minimum += 1
+    if wanted['occlusion'] and minimum == 1:
+        minimum += 1
+    minimum = max(1, minimum)
     count = int(rng.integers(minimum, 5))
     objects = [_ObjectPlan(rng, height, width, num_frames) for _ in range(count)]
     late_latest = max(1, (num_frames - 1) // 2)
@@ -323,14 +330,17 @@ def _planned_visible(obj: _ObjectPlan, t: int, height: int, width: int) -> bool:
 
 def _render_masks(objects: Sequence[_ObjectPlan], height: int, width: int,
                   num_frames: int) -> Tuple[np.ndarray, np.ndarray]:
-    """``(T, H, W)`` uint8 order map (index + 1 of the front object) and ``(K, T, H, W)`` bool in-view masks."""
+    """``(T, H, W)`` uint8 map of the front object (index + 1) and ``(K, T, H, W)`` bool in-view masks."""
     order = sorted(range(len(objects)), key=lambda i: objects[i].depth)
     label = np.zeros((num_frames, height, width), dtype=np.uint8)
     amodal = np.zeros((len(objects), num_frames, height, width), dtype=bool)
     for t in range(num_frames):
         for index in order:
-            warped = cv2.warpAffine(objects[index].sprite, objects[index].matrix(t), (width, height),
-                                    flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            warped = cv2.warpAffine(objects[index].sprite,
+                                    objects[index].matrix(t), (width, height),
+                                    flags=cv2.INTER_NEAREST,
+                                    borderMode=cv2.BORDER_CONSTANT,
+                                    borderValue=0)
             inside = warped > 0
             amodal[index, t] = inside
             label[t][inside] = index + 1
@@ -348,8 +358,10 @@ def _analyse(label: np.ndarray, amodal: np.ndarray, min_area: int) -> dict:
             if front == back:
                 continue
             covered = (amodal[back] & (label == front + 1)).reshape(num_frames, -1).sum(1)
-            frames = [t for t in range(num_frames)
-                      if covered[t] >= max(4, 0.1 * in_view[back, t]) and visible[back, t] >= min_area]
+            frames = [
+                t for t in range(num_frames)
+                if covered[t] >= max(4, 0.1 * in_view[back, t]) and visible[back, t] >= min_area
+            ]
             if frames:
                 facts['occlusions'].append((front, back, frames, covered))
     return facts
@@ -365,13 +377,14 @@ def _events(facts: dict, objects: Sequence[_ObjectPlan], min_area: int) -> Tuple
         out_of_view = [int(t) for t in np.flatnonzero(in_view[index] == 0) if first >= 0 and t > first]
         reentry = any(t > first and visible[index, t] == 0 and seen.size and seen.max() > t
                       for t in out_of_view)
+        first_ok = bool(first == 0 and visible[index, 0] >= max(min_area, 0.5 * in_view[index, 0]))
         per_object.append({
             'index': index,
             'first_visible_frame': first,
             'late': first > 0,
             'reenters': bool(reentry),
             'out_of_view_frames': out_of_view,
-            'visible_at_first_frame_ok': bool(first == 0 and visible[index, 0] >= max(min_area, 0.5 * in_view[index, 0])),
+            'visible_at_first_frame_ok': first_ok,
             'late_entry_ok': bool(first > 0 and visible[index, first] >= min_area),
         })
     events = {
@@ -413,13 +426,20 @@ def _render_frames(rng: np.random.Generator, objects: Sequence[_ObjectPlan], hei
     for t in range(num_frames):
         shift = start + pan * t
         crop = np.array([[1, 0, margin + shift[0]], [0, 1, margin + shift[1]]], dtype=np.float64)
-        frame = cv2.warpAffine(background, crop, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        frame = cv2.warpAffine(background,
+                               crop, (width, height),
+                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_REFLECT)
         for index in order:
             matrix = objects[index].matrix(t)
-            mask = cv2.warpAffine(objects[index].sprite, matrix, (width, height), flags=cv2.INTER_NEAREST,
-                                  borderMode=cv2.BORDER_CONSTANT, borderValue=0) > 0
-            texture = cv2.warpAffine(objects[index].texture, matrix, (width, height), flags=cv2.INTER_LINEAR,
+            mask = cv2.warpAffine(objects[index].sprite,
+                                  matrix, (width, height),
+                                  flags=cv2.INTER_NEAREST,
+                                  borderMode=cv2.BORDER_CONSTANT,
+                                  borderValue=0) > 0
+            texture = cv2.warpAffine(objects[index].texture,
+                                     matrix, (width, height),
+                                     flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_REFLECT)
             frame[mask] = texture[mask]
         noisy = frame.astype(np.float32) * gain[t] + rng.normal(0, 2.0, frame.shape)
@@ -573,8 +593,9 @@ def make_synthetic_davis(out_dir: str,
     """
     height, width = (int(size[0]), int(size[1]))
     if num_videos < 1 or num_frames < 1 or height < 16 or width < 16:
-        raise ValueError(f'make_synthetic_davis needs num_videos >= 1, num_frames >= 1 and a size of at least '
-                         f'16x16; got num_videos={num_videos}, num_frames={num_frames}, size={size}')
+        raise ValueError(
+            f'make_synthetic_davis needs num_videos >= 1, num_frames >= 1 and a size of at least '
+            f'16x16; got num_videos={num_videos}, num_frames={num_frames}, size={size}')
     num_val_videos = max(1, num_videos // 10) if num_val_videos is None else int(num_val_videos)
     if num_val_videos < 0:
         raise ValueError(f'num_val_videos must be >= 0, got {num_val_videos}')
@@ -584,8 +605,9 @@ def make_synthetic_davis(out_dir: str,
             raise FileExistsError(f'{out_dir} is not empty; pass overwrite=True (--overwrite) to replace a '
                                   'synthetic dataset there')
         if not osp.isfile(marker):
-            raise FileExistsError(f'{out_dir} is not empty and holds no synthetic dataset ({marker} is missing); '
-                                  'refusing to overwrite it')
+            raise FileExistsError(
+                f'{out_dir} is not empty and holds no synthetic dataset ({marker} is missing); '
+                'refusing to overwrite it')
         for sub in ('JPEGImages', 'Annotations', 'ImageSets', 'Meta'):
             shutil.rmtree(osp.join(out_dir, sub), ignore_errors=True)
 
@@ -617,7 +639,11 @@ def make_synthetic_davis(out_dir: str,
         with open(osp.join(out_dir, 'ImageSets', '2017', f'{split}.txt'), 'w', encoding='utf-8') as handle:
             handle.write(''.join(f'{n}\n' for n in names))
     _write_json(marker, dict(config, train=splits['train'], val=splits['val'], events=counts))
-    return dict(out_dir=out_dir, config=config, train=splits['train'], val=splits['val'], events=counts,
+    return dict(out_dir=out_dir,
+                config=config,
+                train=splits['train'],
+                val=splits['val'],
+                events=counts,
                 seconds=time.perf_counter() - started)
 
 
@@ -651,16 +677,27 @@ def ensure_synthetic_davis(out_dir: str,
         with open(marker, encoding='utf-8') as handle:
             found = json.load(handle)
         if {k: found.get(k) for k in wanted} != wanted:
-            raise FileExistsError(f'{out_dir} holds a synthetic dataset made with {found.get("num_videos")} videos, '
-                                  f'{found.get("num_frames")} frames, size {found.get("size")}, seed '
-                                  f'{found.get("seed")}; asked for {wanted}. Remove it or choose another folder')
-        return dict(out_dir=out_dir, config=wanted, train=found['train'], val=found['val'],
-                    events=found['events'], seconds=0.0)
+            raise FileExistsError(
+                f'{out_dir} holds a synthetic dataset made with {found.get("num_videos")} videos, '
+                f'{found.get("num_frames")} frames, size {found.get("size")}, seed '
+                f'{found.get("seed")}; asked for {wanted}. Remove it or choose another folder')
+        return dict(out_dir=out_dir,
+                    config=wanted,
+                    train=found['train'],
+                    val=found['val'],
+                    events=found['events'],
+                    seconds=0.0)
     parent = osp.dirname(osp.abspath(out_dir))
     os.makedirs(parent, exist_ok=True)
     staging = osp.join(parent, f'.{osp.basename(osp.abspath(out_dir))}.tmp-{os.getpid()}')
     shutil.rmtree(staging, ignore_errors=True)
-    summary = make_synthetic_davis(staging, num_videos, num_frames, size, seed, num_val_videos, progress=progress)
+    summary = make_synthetic_davis(staging,
+                                   num_videos,
+                                   num_frames,
+                                   size,
+                                   seed,
+                                   num_val_videos,
+                                   progress=progress)
     try:
         if osp.isdir(out_dir) and not os.listdir(out_dir):
             os.rmdir(out_dir)

@@ -51,7 +51,8 @@ def load_meta(path: str) -> Dict[str, dict]:
                 raise ValueError(f'YouTube-VOS meta file {path}: video {video!r} has object id {obj!r}, '
                                  'expected an integer in [1, 254]')
             if not isinstance(obj_info, dict) or not obj_info.get('frames'):
-                raise ValueError(f'YouTube-VOS meta file {path}: object {obj} of video {video!r} lists no frames')
+                raise ValueError(
+                    f'YouTube-VOS meta file {path}: object {obj} of video {video!r} lists no frames')
     return videos
 
 
@@ -152,9 +153,10 @@ class YouTubeVOSDataset(BaseVOSDataset):
                 indices.append(index_of[name])
             first = min(indices)
             if names[first] not in masks:
-                raise FileNotFoundError(f'object {obj} of video {video!r} first appears in frame {names[first]} '
-                                        f'but its annotation {osp.join(mask_dir, names[first] + ".png")} '
-                                        'does not exist')
+                raise FileNotFoundError(
+                    f'object {obj} of video {video!r} first appears in frame {names[first]} '
+                    f'but its annotation {osp.join(mask_dir, names[first] + ".png")} '
+                    'does not exist')
             first_frame[obj] = first
             object_frames[obj] = sorted(indices)
             categories[obj] = str(info.get('category', ''))
@@ -164,20 +166,20 @@ class YouTubeVOSDataset(BaseVOSDataset):
         gt_paths = [masks.get(n) for n in names]
         annotation_paths = {index: gt_paths[index] for index in sorted(set(first_frame.values()))}
 
-        size = self._check_video(frame_paths, [p for p in gt_paths if p], list(annotation_paths.values()), video)
+        size = self._check_video(frame_paths, [p for p in gt_paths if p], list(annotation_paths.values()),
+                                 video)
         _, palette = read_palette_mask(annotation_paths[min(annotation_paths)])
-        return make_record(
-            video=video,
-            frame_paths=frame_paths,
-            frame_names=names,
-            annotation_paths=annotation_paths,
-            gt_paths=gt_paths,
-            object_ids=sorted(first_frame),
-            object_first_frame=first_frame,
-            object_frames=dict(sorted(object_frames.items())),
-            categories=dict(sorted(categories.items())),
-            size=size,
-            palette=palette.flatten().tolist() if palette is not None else None,
-            dataset=f'youtube_vos{self.year}',
-            split=self.split,
-            output_frame_names=sorted(sparse_frames))
+        return make_record(video=video,
+                           frame_paths=frame_paths,
+                           frame_names=names,
+                           annotation_paths=annotation_paths,
+                           gt_paths=gt_paths,
+                           object_ids=sorted(first_frame),
+                           object_first_frame=first_frame,
+                           object_frames=dict(sorted(object_frames.items())),
+                           categories=dict(sorted(categories.items())),
+                           size=size,
+                           palette=palette.flatten().tolist() if palette is not None else None,
+                           dataset=f'youtube_vos{self.year}',
+                           split=self.split,
+                           output_frame_names=sorted(sparse_frames))

@@ -68,7 +68,8 @@ def _predictions(sample: dict) -> Sequence:
     if sample.get('pred_masks') is not None:
         masks = _to_numpy(sample['pred_masks'])
         if masks.ndim != 3:
-            raise ValueError(f"video {sample.get('video')!r}: pred_masks must be (T, H, W), got {masks.shape}")
+            raise ValueError(
+                f"video {sample.get('video')!r}: pred_masks must be (T, H, W), got {masks.shape}")
         return masks
     if sample.get('pred_paths') is not None:
         return list(sample['pred_paths'])
@@ -146,8 +147,9 @@ class DAVISMetric(BaseMetric):
             if sample.get('gt_paths') is not None:
                 gt_paths = list(sample['gt_paths'])
                 if len(gt_paths) != len(preds):
-                    raise ValueError(f'video {video!r}: {len(gt_paths)} ground-truth entries for {len(preds)} '
-                                     'predicted frames')
+                    raise ValueError(
+                        f'video {video!r}: {len(gt_paths)} ground-truth entries for {len(preds)} '
+                        'predicted frames')
                 annotated = [t for t, path in enumerate(gt_paths) if path is not None]
                 gt = [gt_paths[t] for t in annotated]
             elif sample.get('gt_masks') is not None:
@@ -158,14 +160,18 @@ class DAVISMetric(BaseMetric):
                 annotated = list(range(len(preds)))
             else:
                 raise KeyError(f'video {video!r}: the data sample has neither gt_paths nor gt_masks')
-            result = evaluate_sequence(
-                gt, [preds[t] for t in annotated],
-                name=video,
-                objects=self.objects,
-                frame_names=[names[t] for t in annotated],
-                gt_binary=self.gt_binary or bool(sample.get('merge_objects', False)),
-                bound_th=self.bound_th)
-            self.results.append({'name': result.name, 'object_ids': result.object_ids, 'j': result.j, 'f': result.f})
+            result = evaluate_sequence(gt, [preds[t] for t in annotated],
+                                       name=video,
+                                       objects=self.objects,
+                                       frame_names=[names[t] for t in annotated],
+                                       gt_binary=self.gt_binary or bool(sample.get('merge_objects', False)),
+                                       bound_th=self.bound_th)
+            self.results.append({
+                'name': result.name,
+                'object_ids': result.object_ids,
+                'j': result.j,
+                'f': result.f
+            })
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
         """Global J&F measures (fractions) over every processed video."""
@@ -204,8 +210,12 @@ class YouTubeVOSSubmissionMetric(BaseMetric):
 
     default_prefix = 'youtube_vos'
 
-    def __init__(self, output_dir: str, zip: bool = True, zip_path: Optional[str] = None,
-                 collect_device: str = 'cpu', prefix: Optional[str] = None):
+    def __init__(self,
+                 output_dir: str,
+                 zip: bool = True,
+                 zip_path: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.writer = YouTubeVOSSubmissionWriter(output_dir)
         self.make_zip = zip
@@ -217,7 +227,8 @@ class YouTubeVOSSubmissionMetric(BaseMetric):
             video = str(sample['video'])
             masks = _to_numpy(sample['pred_masks'])
             names = _frame_names(sample, masks.shape[0])
-            self.writer.add_video(video, names, masks, sample.get('palette'), sample.get('output_frame_names'))
+            self.writer.add_video(video, names, masks, sample.get('palette'),
+                                  sample.get('output_frame_names'))
             self.results.append({'video': video})
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""J&F of a folder of predicted PNGs against a folder of ground truth (what ``tools/analysis/eval_masks.py`` runs).
+"""J&F of a folder of predicted PNGs against ground truth (what ``tools/analysis/eval_masks.py`` runs).
 
 Both folders are DAVIS-style, ``<dir>/<sequence>/<frame>.png``; the ground
 truth may also be a DAVIS root (``<root>/Annotations/<resolution>`` is used,
@@ -26,7 +26,9 @@ def resolve_gt_root(gt_dir: str, resolution: str = '480p') -> str:
     return davis if osp.isdir(davis) else gt_dir
 
 
-def list_sequences(gt_dir: str, split: Optional[str] = None, year: int = 2017,
+def list_sequences(gt_dir: str,
+                   split: Optional[str] = None,
+                   year: int = 2017,
                    resolution: str = '480p') -> List[str]:
     """Sequence names to evaluate: the split file's (DAVIS root) or every sequence folder.
 
@@ -104,6 +106,11 @@ def evaluate_folders(gt_dir: str,
                                         f'({path} does not exist)')
             pred_paths[index] = path
         results.append(
-            evaluate_sequence(gt_paths, pred_paths, name=name, objects=objects, frame_names=frames,
-                              gt_binary=gt_binary, bound_th=bound_th))
+            evaluate_sequence(gt_paths,
+                              pred_paths,
+                              name=name,
+                              objects=objects,
+                              frame_names=frames,
+                              gt_binary=gt_binary,
+                              bound_th=bound_th))
     return summarize_results(results)

@@ -173,8 +173,8 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
         j_rows.append(j)
         f_rows.append(f)
     if objects == 'all':
-        last_gt = _load(gt_masks[-1], _describe(gt_masks[-1], name, num_frames - 1, frame_names,
-                                                'ground truth'), gt_binary)
+        last_gt = _load(gt_masks[-1],
+                        _describe(gt_masks[-1], name, num_frames - 1, frame_names, 'ground truth'), gt_binary)
         last_ids = last_gt[last_gt != 255]
         num_objects = max(num_objects, int(last_ids.max()) if last_ids.size else 0)
     if num_objects == 0:
@@ -187,12 +187,11 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
                          'evaluation refuses such predictions')
     ids = np.arange(1, num_objects + 1)
     evaluated_names = list(frame_names[1:-1]) if frame_names is not None else []
-    return SequenceResult(
-        name=name,
-        object_ids=ids.tolist(),
-        j=np.stack(j_rows, axis=1)[ids],
-        f=np.stack(f_rows, axis=1)[ids],
-        frame_names=evaluated_names)
+    return SequenceResult(name=name,
+                          object_ids=ids.tolist(),
+                          j=np.stack(j_rows, axis=1)[ids],
+                          f=np.stack(f_rows, axis=1)[ids],
+                          frame_names=evaluated_names)
 
 
 def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[str, object]:

@@ -79,7 +79,11 @@ class YouTubeVOSSubmissionWriter:
         self.palette = palette
         self.written: Dict[str, List[str]] = {}
 
-    def add_video(self, video: str, frame_names: Sequence[str], masks, palette=None,
+    def add_video(self,
+                  video: str,
+                  frame_names: Sequence[str],
+                  masks,
+                  palette=None,
                   only_frames: Optional[Sequence[str]] = None) -> List[str]:
         """Write a video's masks (see :func:`write_video_masks`); returns the paths."""
         paths = write_video_masks(self.annotation_dir, video, frame_names, masks,

@@ -87,8 +87,8 @@ def _open_image(path: PathLike, what: str) -> Image.Image:
 
 def read_palette_mask(path: PathLike,
                       binary: bool = False,
-                      rgb_palette: Union[np.ndarray, Sequence[int], None] = None
-                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+                      rgb_palette: Union[np.ndarray, Sequence[int],
+                                         None] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Read an id mask and its palette.
 
     Args:
@@ -130,7 +130,8 @@ def read_palette_mask(path: PathLike,
     return ids, palette
 
 
-def read_mask(path: PathLike, binary: bool = False,
+def read_mask(path: PathLike,
+              binary: bool = False,
               rgb_palette: Union[np.ndarray, Sequence[int], None] = None) -> np.ndarray:
     """Read an id mask as ``(H, W)`` uint8; see :func:`read_palette_mask`."""
     return read_palette_mask(path, binary=binary, rgb_palette=rgb_palette)[0]

@@ -45,11 +45,30 @@ def make_youtube(root, split='valid', size=(16, 24), all_frames=False):
 
     train: every frame annotated; valid: only first appearances."""
     frames = ['00000', '00005', '00010', '00015']
-    meta = {'videos': {
-        'v1': {'objects': {'1': {'category': 'cat', 'frames': frames},
-                           '2': {'category': 'dog', 'frames': frames[2:]}}},
-        'v2': {'objects': {'1': {'category': 'car', 'frames': frames[:3]}}},
-    }}
+    meta = {
+        'videos': {
+            'v1': {
+                'objects': {
+                    '1': {
+                        'category': 'cat',
+                        'frames': frames
+                    },
+                    '2': {
+                        'category': 'dog',
+                        'frames': frames[2:]
+                    }
+                }
+            },
+            'v2': {
+                'objects': {
+                    '1': {
+                        'category': 'car',
+                        'frames': frames[:3]
+                    }
+                }
+            },
+        }
+    }
     for video, info in meta['videos'].items():
         frame_dir = os.path.join(root, split, 'JPEGImages', video)
         mask_dir = os.path.join(root, split, 'Annotations', video)

@@ -10,9 +10,11 @@ from mobilevos.registry import DATASETS
 from mobilevos.utils.io import davis_palette, read_mask, write_mask
 from .layouts import frame_image, make_davis
 
-RECORD_KEYS = {'video', 'frame_paths', 'frame_names', 'num_frames', 'annotation_paths', 'gt_paths', 'object_ids',
-               'object_first_frame', 'object_frames', 'categories', 'palette', 'size', 'merge_objects',
-               'output_frame_names', 'dataset', 'split', 'sample_idx'}
+RECORD_KEYS = {
+    'video', 'frame_paths', 'frame_names', 'num_frames', 'annotation_paths', 'gt_paths', 'object_ids',
+    'object_first_frame', 'object_frames', 'categories', 'palette', 'size', 'merge_objects',
+    'output_frame_names', 'dataset', 'split', 'sample_idx'
+}
 
 
 def test_davis2017_val_records(tmp_path):
@@ -81,7 +83,8 @@ def test_missing_data_root_and_split_file(tmp_path):
 
 def test_sequence_listed_but_missing_on_disk(tmp_path):
     root = make_davis(str(tmp_path), splits={'val': ['bike', 'ghost']})
-    with pytest.raises(FileNotFoundError, match=r"sequence 'ghost' is listed .* frame folder .*480p/ghost does not exist"):
+    with pytest.raises(FileNotFoundError,
+                       match=r"sequence 'ghost' is listed .* frame folder .*480p/ghost does not exist"):
         DAVISDataset(root, split='val')
 
 
@@ -144,8 +147,11 @@ def test_bad_arguments(tmp_path):
 
 def test_clip_dataset_reads_davis_records(tmp_path):
     root = make_davis(str(tmp_path), videos={'bike': [[1, 2]] * 5})
-    clips = DATASETS.build(dict(type='VOSClipDataset', dataset=dict(type='DAVISDataset', data_root=root),
-                                num_frames=3, max_skip=2))
+    clips = DATASETS.build(
+        dict(type='VOSClipDataset',
+             dataset=dict(type='DAVISDataset', data_root=root),
+             num_frames=3,
+             max_skip=2))
     clip = clips[0]
     assert len(clip['frames']) == 3 and clip['frames'][0].shape == (16, 24, 3)
     assert set(np.unique(clip['masks'][0])) <= {0, 1, 2}

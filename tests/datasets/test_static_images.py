@@ -41,7 +41,8 @@ def test_one_frame_records(tmp_path):
 
 def test_same_folder_and_id_masks(tmp_path):
     root = _make(str(tmp_path), same_folder=True)
-    write_mask(os.path.join(root, 'images', 'a.png'), np.pad(np.array([[2, 5]], np.uint8), ((0, 11), (0, 12))))
+    write_mask(os.path.join(root, 'images', 'a.png'), np.pad(np.array([[2, 5]], np.uint8),
+                                                             ((0, 11), (0, 12))))
     with pytest.raises(ValueError, match=r'mask .*images/b\.png holds no object'):  # 0/255 read as ids
         _build(root, ann_dir='images', binary=False)
     write_mask(os.path.join(root, 'images', 'b.png'), np.ones((12, 14), np.uint8))

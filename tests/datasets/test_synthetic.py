@@ -1,4 +1,4 @@
-"""The synthetic generator: layout, what the masks show (occlusion, late appearance, re-entry), determinism."""
+"""The synthetic generator: layout, what its masks show (occlusion, late objects, re-entry), determinism."""
 import json
 import os
 
@@ -64,8 +64,9 @@ def _touching(mask, a, b):
 
 
 def test_layout_and_formats(dataset_dir):
-    assert _videos(dataset_dir) == ['syn-train-0000', 'syn-train-0001', 'syn-train-0002', 'syn-train-0003',
-                                    'syn-val-0000', 'syn-val-0001']
+    assert _videos(dataset_dir) == [
+        'syn-train-0000', 'syn-train-0001', 'syn-train-0002', 'syn-train-0003', 'syn-val-0000', 'syn-val-0001'
+    ]
     frame = read_frame(os.path.join(dataset_dir, 'JPEGImages', '480p', 'syn-val-0001', '00004.jpg'))
     assert frame.shape == (32, 48, 3) and frame.std() > 5  # textured, not flat
     mask = Image.open(os.path.join(dataset_dir, 'Annotations', '480p', 'syn-val-0001', '00004.png'))

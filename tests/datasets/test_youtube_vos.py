@@ -41,7 +41,8 @@ def test_all_frames_keeps_submission_frames(tmp_path):
     assert record['num_frames'] == 16
     assert record['output_frame_names'] == ['00000', '00005', '00010', '00015']
     assert record['object_first_frame'] == {1: 0, 2: 10}
-    assert record['frame_paths'][3].endswith(os.path.join('valid_all_frames', 'JPEGImages', 'v1', '00003.jpg'))
+    assert record['frame_paths'][3].endswith(os.path.join('valid_all_frames', 'JPEGImages', 'v1',
+                                                          '00003.jpg'))
 
 
 def test_missing_or_malformed_meta(tmp_path):
@@ -73,7 +74,8 @@ def test_meta_frame_missing_on_disk(tmp_path):
 def test_first_appearance_without_annotation(tmp_path):
     root = make_youtube(str(tmp_path))
     os.remove(os.path.join(root, 'valid', 'Annotations', 'v1', '00010.png'))
-    with pytest.raises(FileNotFoundError, match=r'object 2 of video .v1. first appears in frame 00010 .*v1/00010\.png'):
+    with pytest.raises(FileNotFoundError,
+                       match=r'object 2 of video .v1. first appears in frame 00010 .*v1/00010\.png'):
         YouTubeVOSDataset(root)
 
 
@@ -92,8 +94,8 @@ def test_missing_video_folder_and_sizes(tmp_path):
     write_mask(os.path.join(root, 'valid', 'Annotations', 'v2', '00000.png'), np.zeros((4, 4), np.uint8))
     with pytest.raises(ValueError, match=r'mask .*v2/00000\.png is 4x4'):
         YouTubeVOSDataset(root, videos=['v2'])
-    Image.fromarray(np.zeros((16, 24, 3), np.uint8)).save(os.path.join(root, 'valid', 'Annotations', 'v2',
-                                                                       '00000.png'))
+    Image.fromarray(np.zeros((16, 24, 3),
+                             np.uint8)).save(os.path.join(root, 'valid', 'Annotations', 'v2', '00000.png'))
     with pytest.raises(ValueError, match=r"v2/00000\.png has PIL mode 'RGB'"):
         YouTubeVOSDataset(root, videos=['v2'])
     import shutil

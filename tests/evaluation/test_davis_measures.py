@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from mobilevos.evaluation import (boundary_f_measure, boundary_radius, db_statistics, disk_kernel, region_similarity,
-                                  seg2bmap)
+from mobilevos.evaluation import (boundary_f_measure, boundary_radius, db_statistics, disk_kernel,
+                                  region_similarity, seg2bmap)
 from .davis_reference import ref_boundary_points, ref_f, ref_iou, ref_stats
 
 
@@ -33,10 +33,11 @@ def test_region_similarity_values():
 def test_seg2bmap_matches_reference_and_a_hand_example():
     mask = np.zeros((4, 5), dtype=bool)
     mask[1:3, 1:3] = True
+    # boundaries are offset half a pixel towards the origin
     expected = np.array([[1, 1, 1, 0, 0],
                          [1, 0, 1, 0, 0],
                          [1, 1, 1, 0, 0],
-                         [0, 0, 0, 0, 0]], dtype=bool)  # boundaries offset half a pixel towards the origin
+                         [0, 0, 0, 0, 0]], dtype=bool)  # yapf: disable
     np.testing.assert_array_equal(seg2bmap(mask), expected)
     full = np.ones((3, 3), dtype=bool)
     assert not seg2bmap(full).any()

@@ -51,7 +51,8 @@ def test_metric_through_evaluator_matches_reference(tmp_path):
     samples, reference, pred_a = _samples(tmp_path)
     out_dir = tmp_path / 'pred'
     json_file = tmp_path / 'summary.json'
-    evaluator = Evaluator(dict(type='mobilevos.DAVISMetric', output_dir=str(out_dir), json_file=str(json_file)))
+    evaluator = Evaluator(
+        dict(type='mobilevos.DAVISMetric', output_dir=str(out_dir), json_file=str(json_file)))
     evaluator.process(samples[:1])
     evaluator.process(samples[1:])
     metrics = evaluator.evaluate(2)
@@ -94,8 +95,8 @@ def test_metric_errors(tmp_path):
 
 def test_format_only_writes_without_scores(tmp_path):
     samples, _, _ = _samples(tmp_path)
-    metric = METRICS.build(dict(type='DAVISMetric', format_only=True, output_dir=str(tmp_path / 'out'),
-                                prefix='test'))
+    metric = METRICS.build(
+        dict(type='DAVISMetric', format_only=True, output_dir=str(tmp_path / 'out'), prefix='test'))
     metric.process(None, [dict(video='v', pred_masks=np.zeros((3, 4, 5), np.uint8), palette=[9, 9, 9] * 256)])
     assert metric.compute_metrics(metric.results) == {}
     image = Image.open(tmp_path / 'out' / 'v' / '00002.png')
@@ -106,9 +107,12 @@ def test_youtube_vos_submission_metric(tmp_path):
     metric = METRICS.build(dict(type='YouTubeVOSSubmissionMetric', output_dir=str(tmp_path / 'sub')))
     masks = np.zeros((4, 6, 8), dtype=np.uint8)
     masks[:, 2:4, 2:5] = 3
-    metric.process(None, [dict(video='vid1', pred_masks=torch.from_numpy(masks),
-                               frame_names=['00000', '00005', '00010', '00015'],
-                               output_frame_names=['00000', '00010'])])
+    metric.process(None, [
+        dict(video='vid1',
+             pred_masks=torch.from_numpy(masks),
+             frame_names=['00000', '00005', '00010', '00015'],
+             output_frame_names=['00000', '00010'])
+    ])
     assert metric.compute_metrics(metric.results) == {'num_videos': 1}
     with zipfile.ZipFile(tmp_path / 'sub' / 'submission.zip') as archive:
         assert sorted(archive.namelist()) == ['Annotations/vid1/00000.png', 'Annotations/vid1/00010.png']

@@ -12,7 +12,8 @@ from mobilevos.utils.io import write_mask
 from ..evaluation.davis_reference import ref_global, ref_sequence
 from ..evaluation.test_sequence_evaluator import make_gt, perturb
 
-TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'analysis', 'eval_masks.py')
+TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'analysis',
+                'eval_masks.py')
 GLOBAL = ['J&F-Mean', 'J-Mean', 'J-Recall', 'J-Decay', 'F-Mean', 'F-Recall', 'F-Decay']
 
 
@@ -77,14 +78,16 @@ def test_davis_root_split_and_sequence_subset(tool, folders, tmp_path, capsys):
     os.makedirs(root / 'ImageSets' / '2017')
     (root / 'ImageSets' / '2017' / 'val.txt').write_text('swan\n')
     out = str(tmp_path / 'res.json')
-    assert tool.main(['--gt', str(root), '--split', 'val', '--pred', pred, '--json', out, '--no-progress']) == 0
+    assert tool.main(['--gt',
+                      str(root), '--split', 'val', '--pred', pred, '--json', out, '--no-progress']) == 0
     with open(out) as handle:
         result = json.load(handle)
     assert [r['Sequence'] for r in result['per_sequence']] == ['swan_1', 'swan_2', 'swan_3']
     expected, _ = ref_global(reference[1:])
     assert result['global']['J&F-Mean'] == pytest.approx(expected['J&F-Mean'], abs=1e-6)
     assert 'Global results for val' in capsys.readouterr().out
-    assert tool.main(['--gt', str(root), '--pred', pred, '--sequences', 'bear', '--json', out, '--no-progress']) == 0
+    assert tool.main(
+        ['--gt', str(root), '--pred', pred, '--sequences', 'bear', '--json', out, '--no-progress']) == 0
     with open(out) as handle:
         assert [r['Sequence'] for r in json.load(handle)['per_sequence']][0] == 'bear_1'
 

@@ -6,7 +6,8 @@ import os.path as osp
 
 import pytest
 
-TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'data', 'make_synthetic.py')
+TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'data',
+                'make_synthetic.py')
 
 
 @pytest.fixture(scope='module')

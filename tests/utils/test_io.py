@@ -3,12 +3,21 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mobilevos.utils.io import (check_mask_file, davis_palette, image_info, read_frame, read_mask, read_palette_mask,
-                                rgb_to_ids, write_mask)
+from mobilevos.utils.io import (check_mask_file, davis_palette, image_info, read_frame, read_mask,
+                                read_palette_mask, rgb_to_ids, write_mask)
 
 # Published DAVIS / PASCAL VOC colours.
-KNOWN = {0: (0, 0, 0), 1: (128, 0, 0), 2: (0, 128, 0), 3: (128, 128, 0), 4: (0, 0, 128), 7: (128, 128, 128),
-         8: (64, 0, 0), 15: (192, 128, 128), 255: (224, 224, 192)}
+KNOWN = {
+    0: (0, 0, 0),
+    1: (128, 0, 0),
+    2: (0, 128, 0),
+    3: (128, 128, 0),
+    4: (0, 0, 128),
+    7: (128, 128, 128),
+    8: (64, 0, 0),
+    15: (192, 128, 128),
+    255: (224, 224, 192)
+}
 
 
 def test_davis_palette_known_colours():
@@ -63,7 +72,8 @@ def test_rgb_masks_refused_or_mapped(tmp_path):
     Image.fromarray(rgb).save(tmp_path / 'rgb.png')
     with pytest.raises(ValueError, match=r"rgb\.png has PIL mode 'RGB'.*rgb_palette"):
         read_mask(tmp_path / 'rgb.png')
-    np.testing.assert_array_equal(read_mask(tmp_path / 'rgb.png', rgb_palette=davis_palette()), [[0, 1], [2, 1]])
+    np.testing.assert_array_equal(read_mask(tmp_path / 'rgb.png', rgb_palette=davis_palette()),
+                                  [[0, 1], [2, 1]])
     rgb[0, 0] = (1, 2, 3)
     with pytest.raises(ValueError, match=r'colour \(1, 2, 3\) at \(y=0, x=0\)'):
         rgb_to_ids(rgb, davis_palette(), name='m')

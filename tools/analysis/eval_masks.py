@@ -27,12 +27,18 @@ def parse_args(argv=None):
     parser.add_argument('--gt', required=True, help='ground-truth folder (<seq>/<frame>.png) or DAVIS root')
     parser.add_argument('--pred', required=True, help='prediction folder (<seq>/<frame>.png)')
     parser.add_argument('--sequences', nargs='+', help='evaluate only these sequences')
-    parser.add_argument('--split', help='with a DAVIS root: read the sequences from ImageSets/<year>/<split>.txt')
+    parser.add_argument('--split',
+                        help='with a DAVIS root: read the sequences from ImageSets/<year>/<split>.txt')
     parser.add_argument('--year', type=int, default=2017, help='ImageSets year (default 2017)')
     parser.add_argument('--resolution', default='480p', help='Annotations sub-folder of a DAVIS root')
-    parser.add_argument('--objects', choices=['first_frame', 'all'], default='first_frame',
-                        help='first_frame (official): ids 1..max of the first GT frame; all: 1..max over all GT')
-    parser.add_argument('--binary', action='store_true', help='read GT masks as 0/non-zero (DAVIS 2016 0/255)')
+    parser.add_argument(
+        '--objects',
+        choices=['first_frame', 'all'],
+        default='first_frame',
+        help='first_frame (official): ids 1..max of the first GT frame; all: 1..max over all GT')
+    parser.add_argument('--binary',
+                        action='store_true',
+                        help='read GT masks as 0/non-zero (DAVIS 2016 0/255)')
     parser.add_argument('--percent', action='store_true', help='print percentages instead of fractions')
     parser.add_argument('--json', help='write the global and per-sequence results here')
     parser.add_argument('--csv', help='folder for global_results.csv and per-sequence_results.csv')
@@ -57,16 +63,15 @@ def write_csv(folder: str, summary: dict) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        summary = evaluate_folders(
-            args.gt,
-            args.pred,
-            sequences=args.sequences,
-            split=args.split,
-            year=args.year,
-            resolution=args.resolution,
-            objects=args.objects,
-            gt_binary=args.binary,
-            progress=not args.no_progress)
+        summary = evaluate_folders(args.gt,
+                                   args.pred,
+                                   sequences=args.sequences,
+                                   split=args.split,
+                                   year=args.year,
+                                   resolution=args.resolution,
+                                   objects=args.objects,
+                                   gt_binary=args.binary,
+                                   progress=not args.no_progress)
     except (FileNotFoundError, ValueError, OSError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1

@@ -29,7 +29,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Write a synthetic DAVIS-2017-layout dataset')
     parser.add_argument('--out', required=True, help='output folder')
     parser.add_argument('--videos', type=int, default=300, help='train videos (default 300)')
-    parser.add_argument('--val-videos', type=int, default=None, help='val videos (default videos // 10, >= 1)')
+    parser.add_argument('--val-videos',
+                        type=int,
+                        default=None,
+                        help='val videos (default videos // 10, >= 1)')
     parser.add_argument('--frames', type=int, default=10, help='frames per video (default 10)')
     parser.add_argument('--size', type=parse_size, default=(96, 96), help='HxW (default 96x96)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
@@ -41,15 +44,22 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        summary = make_synthetic_davis(args.out, args.videos, args.frames, args.size, args.seed, args.val_videos,
-                                       overwrite=args.overwrite, progress=not args.no_progress)
+        summary = make_synthetic_davis(args.out,
+                                       args.videos,
+                                       args.frames,
+                                       args.size,
+                                       args.seed,
+                                       args.val_videos,
+                                       overwrite=args.overwrite,
+                                       progress=not args.no_progress)
     except (ValueError, FileExistsError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
+    events = summary['events']
     print(f'wrote {len(summary["train"])} train and {len(summary["val"])} val videos of {args.frames} frames '
           f'({args.size[0]}x{args.size[1]}) to {args.out} in {summary["seconds"]:.1f} s; videos with '
-          f'occlusion {summary["events"]["occlusion"]}, late appearance {summary["events"]["late_appearance"]}, '
-          f're-entry {summary["events"]["reentry"]}')
+          f'occlusion {events["occlusion"]}, late appearance {events["late_appearance"]}, '
+          f're-entry {events["reentry"]}')
     return 0
 
 
