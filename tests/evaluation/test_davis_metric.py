@@ -119,3 +119,19 @@ def test_youtube_vos_submission_metric(tmp_path):
     image = Image.open(tmp_path / 'sub' / 'Annotations' / 'vid1' / '00010.png')
     assert image.mode == 'P'
     assert np.array_equal(np.array(image.getpalette()[:12]).reshape(4, 3), davis_palette(4))
+
+
+def test_prediction_paths_give_the_same_scores(tmp_path):
+    samples, reference, pred_a = _samples(tmp_path)
+    pred_paths = []
+    for t, frame in enumerate(pred_a):
+        path = tmp_path / 'written' / f'{t:05d}.png'
+        write_mask(path, frame)
+        pred_paths.append(str(path))
+    from_paths = dict(video='a', pred_paths=pred_paths, gt_paths=samples[0]['gt_paths'])
+    metric = METRICS.build(dict(type='DAVISMetric'))
+    metric.process(None, [from_paths])
+    expected, _ = ref_global(reference[:1])
+    got = metric.compute_metrics(metric.results)
+    for key in KEYS:
+        assert got[key] == pytest.approx(expected[key], abs=1e-6)
