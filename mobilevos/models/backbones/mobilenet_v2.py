@@ -57,6 +57,11 @@ class MobileNetV2Encoder(MobileNetV2):
             delattr(self, layer_name)
         self.layers = self.layers[:num_stages]
 
+    def train(self, mode: bool = True) -> 'MobileNetV2Encoder':
+        """As mmseg's (freezes stages, ``norm_eval``), but returns ``self`` like ``nn.Module.train``."""
+        super().train(mode)
+        return self
+
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         x = self.conv1(x)  # (B, 32 * widen, H / 2, W / 2)
         outs = []

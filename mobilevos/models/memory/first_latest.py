@@ -62,7 +62,7 @@ class FirstLatestMemory(BaseMemoryBank):
         else:
             latest.append(entry)
             if self.num_latest is not None:
-                latest = latest[len(latest) - self.num_latest:] if self.num_latest else []
+                latest = latest[-self.num_latest:] if self.num_latest else []
         self._entries = first + latest
 
 
