@@ -20,7 +20,7 @@ def test_normalise_pad_and_batch_clips_of_different_sizes():
     out = pre(dict(inputs=[clip_a, clip_b], data_samples=samples), training=True)
     inputs = out['inputs']
     assert inputs.shape == (2, 2, 3, 32, 32) and inputs.dtype == torch.float32
-    assert inputs[0, :, :, :20, :30].unique().tolist() == [-6.0, 4.0, 20.0]  # (50 - mean) / std per channel
+    assert inputs[0, :, :, :20, :30].unique().tolist() == [4.0, 7.5, 20.0]  # (50 - mean) / std per channel
     torch.testing.assert_close(inputs[0, 0, :, 0, 0], torch.tensor([20.0, 7.5, 4.0]))
     assert inputs[0, :, :, 20:].eq(0).all() and inputs[1, :, :, :, 16:].eq(0).all()
     masks = out['data_samples'][1].gt_masks
