@@ -46,13 +46,18 @@ class FrameResult:
 
 @dataclass
 class VideoSummary:
-    """What :meth:`VideoInferencer.__call__` wrote."""
+    """What :meth:`VideoInferencer.__call__` wrote, and the memory bank's size after each frame."""
     num_frames: int
     out_dir: str
     mask_files: List[str] = field(default_factory=list)
     overlay_files: List[str] = field(default_factory=list)
     object_ids: List[int] = field(default_factory=list)
-    max_memory_frames: int = 0
+    memory_frames: List[int] = field(default_factory=list)
+
+    @property
+    def max_memory_frames(self) -> int:
+        """Most frames the memory bank held at once."""
+        return max(self.memory_frames, default=0)
 
 
 def build_network(model: Union[PathLike, Config, dict, torch.nn.Module]) -> torch.nn.Module:
@@ -346,7 +351,7 @@ class VideoInferencer:
                     write_rgb_image(overlay_file, overlay_mask(result.frame, result.ids, palette))
                     summary.overlay_files.append(overlay_file)
                 summary.num_frames += 1
-                summary.max_memory_frames = max(summary.max_memory_frames, result.memory_frames)
+                summary.memory_frames.append(result.memory_frames)
                 progress.update(1)
         summary.object_ids = list(id_map.original_ids)
         return summary
