@@ -155,3 +155,28 @@ def test_bad_inputs_are_named(model):
     sample.set_metainfo(dict(num_objects=0))
     with pytest.raises(ValueError, match='object id 1 but num_objects is 0'):
         model(**data, mode='tensor')
+
+
+class RecordingLoss(torch.nn.Module):
+    """A loss with the bare contract ``loss(logits, labels) -> scalar`` (no ignore_index argument)."""
+
+    calls = []
+
+    def forward(self, logits, labels):
+        RecordingLoss.calls.append((tuple(logits.shape), labels.clone()))
+        valid = labels != 255
+        picked = logits.permute(0, 2, 3, 1)[valid]  # (N, C)
+        return torch.nn.functional.cross_entropy(picked, labels[valid])
+
+
+def test_any_loss_with_the_contract_plugs_in():
+    RecordingLoss.calls = []
+    model = build_tiny(loss_seg=RecordingLoss())
+    gt = moving_squares(3, 40, 1)[:, :40, :36]  # padded to 48x48 with label 255
+    data = batch_of(model, [make_clip(gt, 1)])
+    loss = model(**data, mode='loss')['loss_ce']
+    assert torch.isfinite(loss)
+    assert [shape for shape, _ in RecordingLoss.calls] == [(1, 2, 48, 48)] * 2
+    labels = RecordingLoss.calls[0][1]
+    assert labels[0, 40:].eq(255).all() and labels[0, :, 36:].eq(255).all()
+    assert torch.equal(labels[0, :40, :36], gt[1])
