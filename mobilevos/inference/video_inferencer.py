@@ -13,7 +13,7 @@ from mmengine.utils import import_modules_from_strings
 from PIL import Image
 
 from mobilevos.models.memory import BaseMemoryBank
-from mobilevos.models.vos import STMNetwork, labels_to_masks, segment_frame
+from mobilevos.models.vos import labels_to_masks, segment_frame
 from mobilevos.registry import MODELS
 from mobilevos.visualization import overlay_mask
 

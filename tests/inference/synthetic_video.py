@@ -10,8 +10,11 @@ from PIL import Image
 CUSTOM_PALETTE = [0, 0, 0] + [(37 * i) % 256 for i in range(3, 768)]
 
 
-def object_masks(length: int, size: int, ids: Sequence[int] = (3, 7, 12), late: Optional[int] = 20) -> np.ndarray:
-    """``(T, size, size)`` uint8: object ids[i] is a square moving diagonally; the last one appears at ``late``."""
+def object_masks(length: int,
+                 size: int,
+                 ids: Sequence[int] = (3, 7, 12),
+                 late: Optional[int] = 20) -> np.ndarray:
+    """``(T, size, size)`` uint8 ids: squares moving diagonally; the last object appears at frame ``late``."""
     masks = np.zeros((length, size, size), dtype=np.uint8)
     side = size // 4
     for t in range(length):
@@ -30,8 +33,12 @@ def save_palette_png(path: str, ids: np.ndarray, palette: List[int] = CUSTOM_PAL
     image.save(path)
 
 
-def write_video(root: str, length: int = 60, size: int = 64, ids: Sequence[int] = (3, 7, 12),
-                late: Optional[int] = 20, ext: str = '.png') -> Dict[str, object]:
+def write_video(root: str,
+                length: int = 60,
+                size: int = 64,
+                ids: Sequence[int] = (3, 7, 12),
+                late: Optional[int] = 20,
+                ext: str = '.png') -> Dict[str, object]:
     """Write ``root/frames/00000<ext>...`` and the annotation masks ``root/masks/00000.png`` (+ the late one).
 
     Returns:

@@ -13,7 +13,8 @@ from mobilevos.models.memory import FIFOMemory, FirstLatestMemory, InfiniteMemor
     ('first+latest', dict(type='FirstLatestMemory', keep_first=True, num_latest=1)),
     ('first+latest:4', dict(type='FirstLatestMemory', keep_first=True, num_latest=4)),
     ('fifo:2', dict(type='FIFOMemory', size=2)),
-    ('{"type": "InfiniteMemory", "mem_every": 2, "top_k": 20}', dict(type='InfiniteMemory', mem_every=2, top_k=20)),
+    ('{"type": "InfiniteMemory", "mem_every": 2, "top_k": 20}',
+     dict(type='InfiniteMemory', mem_every=2, top_k=20)),
 ])
 def test_shorthands(text, expected):
     assert parse_memory(text) == expected

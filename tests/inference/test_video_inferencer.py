@@ -67,7 +67,10 @@ def test_processing_size_and_overlays(tmp_path):
     video = write_video(str(tmp_path / 'video'), length=4, size=64, ids=(1, 2), late=None, ext='.jpg')
     inferencer = VideoInferencer(build_tiny(), size=32)
     assert inferencer.processing_size(64, 96) == (32, 48)
-    summary = inferencer(list_frames(video['frames']), video['masks'][0], tmp_path / 'out', overlay=True,
+    summary = inferencer(list_frames(video['frames']),
+                         video['masks'][0],
+                         tmp_path / 'out',
+                         overlay=True,
                          show_progress=False)
     assert len(summary.overlay_files) == 4
     with Image.open(summary.overlay_files[0]) as image:

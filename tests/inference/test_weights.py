@@ -45,7 +45,8 @@ def test_missing_and_unexpected_keys_are_listed(trained, tmp_path):
     state.pop('key_proj.proj.weight')
     state['extra.weight'] = torch.zeros(1)
     torch.save(state, tmp_path / 'partial.pth')
-    with pytest.raises(CheckpointMismatchError, match=r'partial.pth .*1 missing keys \[key_proj.proj.weight\]; '
+    with pytest.raises(CheckpointMismatchError,
+                       match=r'partial.pth .*1 missing keys \[key_proj.proj.weight\]; '
                        r'1 unexpected keys \[extra.weight\]'):
         load_model_weights(build_tiny(), tmp_path / 'partial.pth')
     missing, unexpected = load_model_weights(build_tiny(), tmp_path / 'partial.pth', strict=False)

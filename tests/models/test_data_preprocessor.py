@@ -16,7 +16,10 @@ def test_normalise_pad_and_batch_clips_of_different_sizes():
     pre = MODELS.build(dict(type='VOSDataPreprocessor', mean=(10, 20, 30), std=(2, 4, 5), size_divisor=16))
     clip_a = torch.full((2, 3, 20, 30), 50, dtype=torch.uint8)
     clip_b = torch.full((2, 3, 18, 16), 50, dtype=torch.uint8)
-    samples = [sample(torch.ones(2, 20, 30, dtype=torch.long)), sample(torch.ones(2, 18, 16, dtype=torch.long))]
+    samples = [
+        sample(torch.ones(2, 20, 30, dtype=torch.long)),
+        sample(torch.ones(2, 18, 16, dtype=torch.long))
+    ]
     out = pre(dict(inputs=[clip_a, clip_b], data_samples=samples), training=True)
     inputs = out['inputs']
     assert inputs.shape == (2, 2, 3, 32, 32) and inputs.dtype == torch.float32

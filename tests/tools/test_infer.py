@@ -26,16 +26,21 @@ def setup(tmp_path_factory):
     config.write_text(f'model = {TINY_MODEL!r}\n')
     model = build_tiny(seed=4)
     checkpoint = root / 'distill.pth'  # a distillation checkpoint: the student's weights are used
-    torch.save(dict(state_dict={f'student.{k}': v for k, v in model.state_dict().items()}, meta={}), checkpoint)
+    torch.save(dict(state_dict={
+        f'student.{k}': v
+        for k, v in model.state_dict().items()
+    }, meta={}), checkpoint)
     video = write_video(str(root / 'video'), length=6, size=32, ids=(2, 9), late=None)
     return dict(config=str(config), checkpoint=str(checkpoint), video=video)
 
 
 def test_writes_palette_masks_and_overlays(setup, tmp_path, capsys):
     out = tmp_path / 'out'
-    rc = infer.main([setup['config'], setup['checkpoint'], '--frames', setup['video']['frames'], '--mask',
-                     setup['video']['masks'][0], '--out', str(out), '--overlay', '--memory', 'fifo:2',
-                     '--no-progress'])
+    rc = infer.main([
+        setup['config'], setup['checkpoint'], '--frames', setup['video']['frames'], '--mask',
+        setup['video']['masks'][0], '--out',
+        str(out), '--overlay', '--memory', 'fifo:2', '--no-progress'
+    ])
     assert rc == 0
     assert 'wrote 6 masks' in capsys.readouterr().out
     masks = sorted(f for f in os.listdir(out) if f.endswith('.png'))
@@ -49,16 +54,26 @@ def test_writes_palette_masks_and_overlays(setup, tmp_path, capsys):
 def test_bad_input_is_a_clear_error(setup, tmp_path, capsys):
     empty = tmp_path / 'empty'
     empty.mkdir()
-    rc = infer.main([setup['config'], setup['checkpoint'], '--frames', str(empty), '--mask',
-                     setup['video']['masks'][0], '--out', str(tmp_path / 'out')])
+    rc = infer.main([
+        setup['config'], setup['checkpoint'], '--frames',
+        str(empty), '--mask', setup['video']['masks'][0], '--out',
+        str(tmp_path / 'out')
+    ])
     assert rc == 1
     assert f'error: frames folder {empty} is empty' in capsys.readouterr().err
-    rc = infer.main([setup['config'], str(tmp_path / 'missing.pth'), '--frames', setup['video']['frames'],
-                     '--mask', setup['video']['masks'][0], '--out', str(tmp_path / 'out')])
+    rc = infer.main([
+        setup['config'],
+        str(tmp_path / 'missing.pth'), '--frames', setup['video']['frames'], '--mask',
+        setup['video']['masks'][0], '--out',
+        str(tmp_path / 'out')
+    ])
     assert rc == 1
     assert 'missing.pth' in capsys.readouterr().err
-    rc = infer.main([setup['config'], setup['checkpoint'], '--frames', setup['video']['frames'], '--mask',
-                     setup['video']['masks'][0], '--out', str(tmp_path / 'out'), '--memory', 'sometimes'])
+    rc = infer.main([
+        setup['config'], setup['checkpoint'], '--frames', setup['video']['frames'], '--mask',
+        setup['video']['masks'][0], '--out',
+        str(tmp_path / 'out'), '--memory', 'sometimes'
+    ])
     assert rc == 1
     assert "--memory 'sometimes' is not understood" in capsys.readouterr().err
 
@@ -67,8 +82,14 @@ def test_command_line_with_progress_bar(setup, tmp_path):
     out = tmp_path / 'cli'
     result = subprocess.run([
         sys.executable, 'tools/infer.py', setup['config'], setup['checkpoint'], '--frames',
-        setup['video']['frames'], '--mask', setup['video']['masks'][0], '--out', str(out)
-    ], cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS='1'))
+        setup['video']['frames'], '--mask', setup['video']['masks'][0], '--out',
+        str(out)
+    ],
+                            cwd=ROOT,
+                            capture_output=True,
+                            text=True,
+                            timeout=300,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-2000:]
     assert '6/6' in result.stderr  # tqdm's progress bar
     assert len([f for f in os.listdir(out) if f.endswith('.png')]) == 6

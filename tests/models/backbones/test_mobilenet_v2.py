@@ -9,7 +9,8 @@ STRIDE16 = dict(strides=(1, 2, 2, 2, 1, 1, 1), dilations=(1, 1, 1, 1, 1, 1, 1))
 
 
 def test_five_channel_input_and_truncation():
-    encoder = MODELS.build(dict(type='MobileNetV2Encoder', in_channels=5, num_stages=4, out_indices=(3, ), **STRIDE16))
+    encoder = MODELS.build(
+        dict(type='MobileNetV2Encoder', in_channels=5, num_stages=4, out_indices=(3, ), **STRIDE16))
     out = encoder(torch.zeros(2, 5, 64, 64))
     assert isinstance(out, tuple) and len(out) == 1
     assert out[0].shape == (2, 64, 4, 4)  # layer4 of MobileNetV2: 64 channels at stride 16
@@ -21,7 +22,8 @@ def test_five_channel_input_and_truncation():
 
 def test_same_weights_as_mmseg_for_rgb_input():
     torch.manual_seed(0)
-    ours = MODELS.build(dict(type='MobileNetV2Encoder', num_stages=7, out_indices=(1, 2, 6), **STRIDE16)).eval()
+    ours = MODELS.build(dict(type='MobileNetV2Encoder', num_stages=7, out_indices=(1, 2, 6),
+                             **STRIDE16)).eval()
     theirs = MobileNetV2(out_indices=(1, 2, 6), **STRIDE16)
     theirs.eval()  # mmseg's train() returns None, so no chaining here
     theirs.load_state_dict(ours.state_dict())

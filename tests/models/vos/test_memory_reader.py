@@ -43,7 +43,10 @@ def test_readout_matches_explicit_softmax(similarity):
     valid = torch.ones(2, 2, 3)
     out = MemoryReader(similarity)(query, keys, values, valid)
     assert out.shape == (2, 2, 5, 2, 3)
-    torch.testing.assert_close(out, reference_readout(query, keys, values, valid, similarity), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out,
+                               reference_readout(query, keys, values, valid, similarity),
+                               atol=1e-5,
+                               rtol=1e-5)
 
 
 def test_affinity_columns_are_distributions():
@@ -83,7 +86,8 @@ def test_top_k():
     query, keys, values = random_memory()
     valid = torch.ones(2, 2, 3)
     reader = MemoryReader('l2')
-    torch.testing.assert_close(reader(query, keys, values, valid, top_k=18), reader(query, keys, values, valid))
+    torch.testing.assert_close(reader(query, keys, values, valid, top_k=18),
+                               reader(query, keys, values, valid))
     weights = reader.affinity(query, keys, top_k=4)
     assert ((weights > 0).sum(1) == 4).all()
     torch.testing.assert_close(weights.sum(1), torch.ones(2, 6))

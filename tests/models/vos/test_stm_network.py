@@ -36,7 +36,14 @@ def run_steps(model, seed):
     readout = model.read_memory(key, memory_keys, memory_values, memory_valid)
     logits = model.decode(readout, query, f8, f4)
     merged = model.aggregate(torch.sigmoid(logits))
-    return dict(key=key, query=query, f16=f16, f8=f8, f4=f4, values=values, readout=readout, logits=logits,
+    return dict(key=key,
+                query=query,
+                f16=f16,
+                f8=f8,
+                f4=f4,
+                values=values,
+                readout=readout,
+                logits=logits,
                 merged=merged)
 
 
@@ -125,7 +132,10 @@ def test_padded_objects_do_not_change_real_ones():
     with torch.no_grad():
         both = model(**together, mode='tensor')  # (2, 2, 3, H, W): sample 1 has a padded object
         single = model(**alone, mode='tensor')  # (1, 2, 2, H, W)
-    torch.testing.assert_close(torch.softmax(both[1], 1)[:, :2], torch.softmax(single[0], 1), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(torch.softmax(both[1], 1)[:, :2],
+                               torch.softmax(single[0], 1),
+                               atol=1e-5,
+                               rtol=1e-5)
     assert torch.equal(torch.softmax(both[1], 1)[:, 2], torch.zeros(2, H, W))
 
 

@@ -6,28 +6,25 @@ import torch
 from mobilevos.registry import MODELS
 from mobilevos.structures import VOSDataSample
 
-TINY_MODEL = dict(
-    type='STMNetwork',
-    key_encoder=dict(
-        type='MobileNetV2Encoder',
-        widen_factor=0.25,
-        num_stages=4,
-        strides=(1, 2, 2, 2, 1, 1, 1),
-        out_indices=(1, 2, 3)),
-    value_encoder=dict(
-        type='MobileNetV2Encoder',
-        in_channels=5,
-        widen_factor=0.25,
-        num_stages=4,
-        strides=(1, 2, 2, 2, 1, 1, 1),
-        out_indices=(3, )),
-    key_dim=8,
-    value_dim=16,
-    query_dim=16,
-    value_fuser=dict(type='ValueFuser', shortcut_kernel=1),
-    decoder=dict(type='STMDecoder', channels=(16, 8, 8), shortcut_kernel=1),
-    train_memory=dict(type='InfiniteMemory', mem_every=1),
-    test_memory=dict(type='FirstLatestMemory', keep_first=True, num_latest=1))
+TINY_MODEL = dict(type='STMNetwork',
+                  key_encoder=dict(type='MobileNetV2Encoder',
+                                   widen_factor=0.25,
+                                   num_stages=4,
+                                   strides=(1, 2, 2, 2, 1, 1, 1),
+                                   out_indices=(1, 2, 3)),
+                  value_encoder=dict(type='MobileNetV2Encoder',
+                                     in_channels=5,
+                                     widen_factor=0.25,
+                                     num_stages=4,
+                                     strides=(1, 2, 2, 2, 1, 1, 1),
+                                     out_indices=(3, )),
+                  key_dim=8,
+                  value_dim=16,
+                  query_dim=16,
+                  value_fuser=dict(type='ValueFuser', shortcut_kernel=1),
+                  decoder=dict(type='STMDecoder', channels=(16, 8, 8), shortcut_kernel=1),
+                  train_memory=dict(type='InfiniteMemory', mem_every=1),
+                  test_memory=dict(type='FirstLatestMemory', keep_first=True, num_latest=1))
 
 
 def tiny_cfg(**overrides) -> dict:
