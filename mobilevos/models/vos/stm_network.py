@@ -265,15 +265,15 @@ class STMNetwork(BaseModel):
             raise ValueError(f'gt_masks {tuple(gt_masks.shape)} do not match inputs {tuple(inputs.shape)}')
         counts = []
         for sample, masks in zip(data_samples, gt_masks):
-            largest = int(masks[masks != self.ignore_index].max()) if (masks
-                                                                       != self.ignore_index).any() else 0
+            labelled = masks[masks != self.ignore_index]
+            largest = int(labelled.max()) if labelled.numel() else 0
             num = sample.metainfo.get('num_objects', largest)
             if largest > num:
                 raise ValueError(f'gt_masks hold object id {largest} but num_objects is {num}')
             counts.append(int(num))
         num_objects = max(max(counts), 1)
-        real = torch.arange(num_objects,
-                            device=inputs.device)[None] < torch.tensor(counts, device=inputs.device)[:, None]
+        counts = torch.tensor(counts, device=inputs.device)
+        real = torch.arange(num_objects, device=inputs.device)[None] < counts[:, None]  # (B, K)
         return gt_masks, real
 
     def _run_clip(self,
@@ -299,9 +299,7 @@ class STMNetwork(BaseModel):
         bank.reset()
         outputs = []
         for t in range(length):
-            new_objects = present[:, t] & ~known
-            if t == 0:
-                new_objects = present[:, 0]
+            new_objects = present[:, t] & ~known  # objects whose ground truth starts here
             on_decode = None
             if labels is not None:
                 on_decode = lambda t=t: labels.append(self.frame_labels(gt_masks, t))  # noqa: E731
