@@ -192,8 +192,8 @@ class STMNetwork(BaseModel):
         """
         batch_objects = masks.shape[:2]
         frames = frame.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1)  # (B, K, 3, H, W)
-        x = torch.cat([frames, masks.unsqueeze(2), others.unsqueeze(2)], dim=2).flatten(0,
-                                                                                        1)  # (B*K, 5, H, W)
+        x = torch.cat([frames, masks.unsqueeze(2), others.unsqueeze(2)], dim=2)  # (B, K, 5, H, W)
+        x = x.flatten(0, 1)  # (B*K, 5, H, W)
         feat = as_tuple(self.value_encoder(x))[self._value_index]  # (B*K, Cvb, h, w)
         key_feat = f16.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1).flatten(0, 1)  # (B*K, C16, h, w)
         return self.value_fuser(feat, key_feat).unflatten(0, batch_objects)
