@@ -190,8 +190,10 @@ def _atomic_target(path: str, suffix: str) -> str:
     return tmp
 
 
-def write_palette_png(path: PathLike, ids: np.ndarray, palette: Union[np.ndarray, Sequence[int],
-                                                                      None]) -> None:
+Palette = Union[np.ndarray, Sequence[int], None]
+
+
+def write_palette_png(path: PathLike, ids: np.ndarray, palette: Palette) -> None:
     """Write ``(H, W)`` ids as a palette PNG, atomically."""
     path = str(path)
     tmp = _atomic_target(path, '.tmp')

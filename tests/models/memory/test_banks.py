@@ -40,8 +40,8 @@ def test_infinite_keeps_every_mem_every_th_frame_plus_the_latest():
     assert held[3] == [0, 3]
     assert held[5] == [0, 5]
     assert held[22] == [0, 5, 10, 15, 20, 22]
-    assert InfiniteMemory(mem_every=1).mem_every == 1 and run(InfiniteMemory(mem_every=1),
-                                                              4)[-1] == [0, 1, 2, 3]
+    every_frame = InfiniteMemory(mem_every=1)
+    assert run(every_frame, 4)[-1] == [0, 1, 2, 3]
 
 
 def test_infinite_keeps_annotated_frames_and_restarts_spacing_there():
