@@ -2,7 +2,7 @@
 
 Examples::
 
-    python tools/infer.py configs/_base_/models/mobilevos_mbv2.py work_dirs/x/best.pth \\
+    python tools/infer.py configs/distill_r50_to_mbv2.py work_dirs/distill_r50_to_mbv2/iter_150000.pth \\
         --frames data/bear/frames --mask data/bear/00000.png --out out/bear --overlay
     # YouTube-VOS style: masks of later frames introduce new objects (named after their frames)
     python tools/infer.py CONFIG CKPT --frames DIR --mask 00000.png 00035.png --out OUT

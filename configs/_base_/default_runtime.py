@@ -10,13 +10,16 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Checkpoints are written atomically (temporary file + rename).
+    # Checkpoints are written atomically (temporary file + rename). After each validation the
+    # best one by the first metric (J&F-Mean for DAVIS) is kept as best_<metric>_iter_<n>.pth.
     checkpoint=dict(
         type='CheckpointHook',
         by_epoch=False,
-        interval=1000,
+        interval=10000,
         max_keep_ckpts=3,
         save_last=True,
+        save_best='auto',
+        rule='greater',
         backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )

@@ -104,7 +104,9 @@ def prepare_test_config(cfg: Config,
         cfg.merge_from_dict(cfg_options)
     _set_work_dir(cfg, config_path, work_dir)
     _set_launcher(cfg, launcher)
-    cfg.load_from = checkpoint
+    # tools/test.py loads the checkpoint itself, strictly, into the evaluated network
+    # (mmengine's load_from is lenient and would load a distiller's teacher too).
+    cfg.load_from = None
     cfg.resume = False
     return cfg
 
@@ -115,14 +117,17 @@ def build_runner(cfg: Config) -> Runner:
     Importing :mod:`mobilevos.engine` makes mmengine load local checkpoints
     with our safe loader (``weights_only=True``); the runner also gets a
     :class:`~mobilevos.engine.WeightsOnlyCheckpointHook`, so that the
-    checkpoints it writes stay loadable that way.
+    checkpoints it writes stay loadable that way, and a
+    :class:`~mobilevos.engine.FiniteLossHook`, which stops training on a NaN
+    or infinite loss term.
     """
-    from mobilevos.engine import WeightsOnlyCheckpointHook  # also installs the safe loader
+    from mobilevos.engine import FiniteLossHook, WeightsOnlyCheckpointHook  # also installs the safe loader
     from mobilevos.engine.distributed import init_cpu_process_group
     if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
         # mmengine's own initialisation calls torch.cuda.set_device, which fails on CPU.
         init_cpu_process_group(cfg.env_cfg.dist_cfg.get('backend', 'gloo'))
     runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-    if not any(isinstance(hook, WeightsOnlyCheckpointHook) for hook in runner.hooks):
-        runner.register_hook(WeightsOnlyCheckpointHook())
+    for hook_type in (WeightsOnlyCheckpointHook, FiniteLossHook):
+        if not any(isinstance(hook, hook_type) for hook in runner.hooks):
+            runner.register_hook(hook_type())
     return runner

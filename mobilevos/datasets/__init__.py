@@ -8,9 +8,10 @@ from .clip_dataset import VOSClipDataset
 from .davis import DAVISDataset
 from .static_images import StaticImageDataset
 from .synthetic import ensure_synthetic_davis, generate_video, make_synthetic_davis
+from .synthetic_davis_dataset import SyntheticDAVISDataset
 from .youtube_vos import YouTubeVOSDataset
 
 __all__ = [
-    'BaseVOSDataset', 'DAVISDataset', 'StaticImageDataset', 'YouTubeVOSDataset', 'VOSClipDataset',
+    'BaseVOSDataset', 'DAVISDataset', 'SyntheticDAVISDataset', 'StaticImageDataset', 'YouTubeVOSDataset', 'VOSClipDataset',
     'ensure_synthetic_davis', 'generate_video', 'make_synthetic_davis'
 ]

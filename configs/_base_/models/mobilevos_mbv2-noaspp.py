@@ -2,16 +2,15 @@
 # MobileNetV2 value encoder (stages 1-4, stride 16, 5 input channels), first + latest memory.
 # Measured: 1.92 M parameters (paper: 1.9 M).
 # Widths: keys 64, values 112, query 96, decoder 96/64/48, 1x1 shortcuts.
-data_preprocessor = dict(
-    type='VOSDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=False,
-    size_divisor=16,
-    seg_pad_val=255)
-model = dict(
+mobilevos_mbv2_noaspp = dict(
     type='STMNetwork',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(
+        type='VOSDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=False,
+        size_divisor=16,
+        seg_pad_val=255),
     # stages 1-5 of MobileNetV2: f4 (24 ch), f8 (32), f16 (96); stages 6-7 are not built
     key_encoder=dict(
         type='MobileNetV2Encoder',

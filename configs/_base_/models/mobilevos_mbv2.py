@@ -2,16 +2,15 @@
 # (rates 1/6/12/18 + image pooling, 128 ch) on the stride-16 key feature.
 # Measured: 2.44 M parameters (paper: 2.5 M); the ASPP adds 0.52 M (paper: 0.6 M).
 # Widths: keys 64, values 112, query 96, decoder 96/64/48, 1x1 shortcuts.
-data_preprocessor = dict(
-    type='VOSDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=False,
-    size_divisor=16,
-    seg_pad_val=255)
-model = dict(
+mobilevos_mbv2 = dict(
     type='STMNetwork',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(
+        type='VOSDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=False,
+        size_divisor=16,
+        seg_pad_val=255),
     key_encoder=dict(
         type='MobileNetV2Encoder',
         in_channels=3,

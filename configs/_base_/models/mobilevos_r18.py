@@ -4,16 +4,15 @@
 #
 # No weights are downloaded; for local ImageNet weights set
 #   model.key_encoder.init_cfg = dict(type='Pretrained', checkpoint='/path/to/resnet18.pth')
-data_preprocessor = dict(
-    type='VOSDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=False,
-    size_divisor=16,
-    seg_pad_val=255)
-model = dict(
+mobilevos_r18 = dict(
     type='STMNetwork',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(
+        type='VOSDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=False,
+        size_divisor=16,
+        seg_pad_val=255),
     # layer1..layer3 of ResNet-18: f4 (64 ch), f8 (128), f16 (256)
     key_encoder=dict(
         type='mmseg.ResNet',

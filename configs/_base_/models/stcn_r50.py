@@ -5,16 +5,15 @@
 # No weights are downloaded. To start from local ImageNet weights, set e.g.
 #   model.key_encoder.init_cfg = dict(type='Pretrained', checkpoint='/path/to/resnet50.pth')
 # (torchvision-style keys load into mmseg's ResNet; layer4/fc are reported as unexpected).
-data_preprocessor = dict(
-    type='VOSDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=False,  # PackVOSInputs gives RGB frames
-    size_divisor=16,
-    seg_pad_val=255)
-model = dict(
+stcn_r50 = dict(
     type='STMNetwork',
-    data_preprocessor=data_preprocessor,
+    data_preprocessor=dict(
+        type='VOSDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=False,  # PackVOSInputs gives RGB frames
+        size_divisor=16,
+        seg_pad_val=255),
     # layer1..layer3 of ResNet-50: f4 (256 ch), f8 (512), f16 (1024)
     key_encoder=dict(
         type='mmseg.ResNet',

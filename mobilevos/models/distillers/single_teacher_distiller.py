@@ -1,5 +1,6 @@
 """A student trained with losses that compare it to a frozen teacher, all named in the config."""
 import inspect
+import os.path as osp
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -120,6 +121,8 @@ class SingleTeacherDistiller(BaseModel):
         teacher_in_state_dict: if False, ``state_dict()`` leaves out the teacher
             (smaller checkpoints; the teacher comes from ``teacher_ckpt`` when
             the distiller is built) and loading tolerates its absence.
+        teacher_ckpt_hint: how to obtain a missing ``teacher_ckpt`` (e.g. the
+            command that trains the teacher); added to the not-found error.
 
     Every ``distill.*`` entry counts towards the total loss, whether or not its
     name contains 'loss' (see :meth:`parse_losses`).
@@ -135,7 +138,8 @@ class SingleTeacherDistiller(BaseModel):
                  loss_forward_mappings: Optional[Dict[str, Dict[str, dict]]] = None,
                  connectors: Optional[Dict[str, Union[dict, nn.Module]]] = None,
                  calculate_student_loss: bool = True,
-                 teacher_in_state_dict: bool = True) -> None:
+                 teacher_in_state_dict: bool = True,
+                 teacher_ckpt_hint: Optional[str] = None) -> None:
         student = MODELS.build(student) if isinstance(student, dict) else student
         if not isinstance(student, nn.Module):
             raise TypeError(f'SingleTeacherDistiller: student must be a config dict or an nn.Module, '
@@ -152,6 +156,9 @@ class SingleTeacherDistiller(BaseModel):
                             f'got {type(self.teacher).__name__}')
         self.teacher_ckpt = teacher_ckpt
         if teacher_ckpt is not None:
+            if not osp.isfile(teacher_ckpt):
+                hint = f' {teacher_ckpt_hint}' if teacher_ckpt_hint else ''
+                raise FileNotFoundError(f'teacher checkpoint {teacher_ckpt} not found.{hint}')
             load_teacher_weights(self.teacher, teacher_ckpt)
         else:
             print_log('SingleTeacherDistiller: no teacher_ckpt given; the teacher keeps its initial weights',

@@ -1,0 +1,37 @@
+# The MobileVOS distillation (paper-notes §2): the student's own bootstrapped CE, plus
+# - loss_repr: the unified representation-distillation / supervised-contrastive loss on the last
+#   decoder feature before the prediction conv (decoder.feature_out), C_ty = w C_t + (1 - w) Y Y^T,
+#   on pixels sampled at object boundaries (boundary-aware sampler);
+# - loss_logit: KL(teacher || student) on the aggregated (background + objects) logits, restricted
+#   to a band around the object boundaries.
+# A top-level config sets `student` and `teacher` (model dicts) and `teacher_ckpt`.
+mobilevos_kd = dict(
+    type='SingleTeacherDistiller',
+    # checkpoints hold the student only; the teacher comes from teacher_ckpt
+    teacher_in_state_dict=False,
+    student_recorders=dict(
+        feat=dict(type='ModuleOutputs', source='decoder.feature_out'),
+        logits=dict(type='ModuleOutputs', source='aggregate'),
+        labels=dict(type='MethodOutputs', source='frame_labels')),
+    teacher_recorders=dict(
+        feat=dict(type='ModuleOutputs', source='decoder.feature_out'),
+        logits=dict(type='ModuleOutputs', source='aggregate')),
+    distill_losses=dict(
+        loss_repr=dict(
+            type='ContrastiveKDLoss',
+            omega=0.9,  # w: 1 = pure distillation, 0 = pure supervised contrastive learning
+            loss_weight=1.0,
+            batch_fold='channels',  # decoder features are per object: (B*K, C, h, w)
+            resize_mode='student',
+            sampler=dict(type='BoundaryPixelSampler', num_samples=1024, kernel_size=3, topup_ratio=1.0)),
+        loss_logit=dict(type='BoundaryKLDivLoss', temperature=1.0, kernel_size=3, loss_weight=1.0)),
+    loss_forward_mappings=dict(
+        loss_repr=dict(
+            student_feat=dict(from_student=True, recorder='feat', record_idx=None),
+            teacher_feat=dict(from_student=False, recorder='feat', record_idx=None),
+            labels=dict(from_student=True, recorder='labels', record_idx=None)),
+        loss_logit=dict(
+            # `aggregate` also runs on the annotated frame 0, which is not decoded: skip that call
+            student_logits=dict(from_student=True, recorder='logits', record_idx='1:'),
+            teacher_logits=dict(from_student=False, recorder='logits', record_idx='1:'),
+            labels=dict(from_student=True, recorder='labels', record_idx=None))))

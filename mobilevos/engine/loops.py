@@ -1,0 +1,179 @@
+"""Validation and test loops that segment whole videos and score them with J&F.
+
+A VOS evaluation is not a batch-of-images loop: each video is a stream with
+state (the memory bank). These loops take the video records of the
+dataloader's dataset (``DAVISDataset``, ``YouTubeVOSDataset``...), run a
+:class:`~mobilevos.inference.VideoInferencer` over each video, optionally
+write DAVIS-format palette PNGs and overlays, and give the evaluator one
+sample per video. Speed (frames/s over the segmentation loop) and peak memory
+are reported next to the scores.
+
+Under distributed runs each process takes every ``world_size``-th video.
+"""
+import os
+import os.path as osp
+import resource
+import sys
+import time
+from typing import Dict, List, Optional, Sequence, Union
+
+import numpy as np
+import torch
+from mmengine.dist import get_dist_info, is_main_process
+from mmengine.evaluator import Evaluator
+from mmengine.runner.loops import BaseLoop
+from tqdm import tqdm
+
+from mobilevos.registry import LOOPS
+from mobilevos.utils.io import davis_palette, read_frame, read_mask, read_palette_mask, write_mask
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 if sys.platform != 'darwin' else peak / 2**20
+
+
+def unwrap_vos_network(model: torch.nn.Module) -> torch.nn.Module:
+    """The STM network inside a DDP wrapper and/or a distiller (its student)."""
+    model = getattr(model, 'module', model)
+    student = getattr(model, 'student', None)
+    return student if student is not None else model
+
+
+def _input_annotations(record: dict) -> Dict[int, np.ndarray]:
+    merge = bool(record.get('merge_objects', False))
+    return {int(index): read_mask(path, binary=merge) for index, path in record['annotation_paths'].items()}
+
+
+def _palette(record: dict) -> np.ndarray:
+    if record.get('palette') is not None:
+        return np.asarray(record['palette'], dtype=np.uint8).reshape(-1, 3)
+    first = record['annotation_paths'][min(record['annotation_paths'])]
+    palette = read_palette_mask(first)[1]
+    return palette if palette is not None else davis_palette()
+
+
+class VideoEvaluationLoop(BaseLoop):
+    """Segment every video of the dataset and evaluate (shared by val and test).
+
+    Args:
+        runner: the runner.
+        dataloader: a dataloader (config) whose dataset yields video records.
+        evaluator: an evaluator (config or list of metric configs), fed one
+            sample per video: ``video, pred_masks (T,H,W) ids as on disk,
+            gt_paths, frame_names, merge_objects, palette, output_frame_names``.
+        out_dir: write ``<out_dir>/<video>/<frame>.png`` palette masks.
+        show_dir: write ``<show_dir>/<video>/<frame>.jpg`` mask overlays.
+        memory: memory bank for inference (shorthand or MEMORY config);
+            ``None``: the network's ``test_memory``.
+        size: resize frames to this shorter side before segmenting (``None``:
+            original size). Masks are written at the original size.
+        max_videos: evaluate only the first videos (quick checks).
+    """
+
+    def __init__(self,
+                 runner,
+                 dataloader,
+                 evaluator: Union[Evaluator, dict, list],
+                 out_dir: Optional[str] = None,
+                 show_dir: Optional[str] = None,
+                 memory: Union[None, str, dict] = None,
+                 size: Optional[int] = None,
+                 max_videos: Optional[int] = None):
+        super().__init__(runner, dataloader)
+        self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, (dict, list)) else evaluator
+        self.out_dir = out_dir
+        self.show_dir = show_dir
+        self.memory = memory
+        self.size = size
+        self.max_videos = max_videos
+        self.last_speed: Dict[str, float] = {}
+
+    def _videos(self) -> List[int]:
+        dataset = self.dataloader.dataset
+        count = len(dataset) if self.max_videos is None else min(len(dataset), self.max_videos)
+        rank, world_size = get_dist_info()
+        return list(range(rank, count, world_size))
+
+    def _segment_video(self, inferencer, record: dict) -> dict:
+        from mobilevos.visualization import overlay_mask
+        annotations = _input_annotations(record)
+        palette = _palette(record)
+        names = record.get('frame_names') or [osp.splitext(osp.basename(p))[0] for p in record['frame_paths']]
+        frames = (read_frame(path) for path in record['frame_paths'])
+        masks = []
+        seconds = 0.0
+        start = time.perf_counter()
+        for result in inferencer.propagate(frames, annotations, num_frames=len(record['frame_paths'])):
+            seconds += time.perf_counter() - start
+            masks.append(result.ids)
+            name = names[result.index]
+            if self.out_dir:
+                write_mask(osp.join(self.out_dir, record['video'], f'{name}.png'), result.ids, palette)
+            if self.show_dir:
+                path = osp.join(self.show_dir, record['video'], f'{name}.jpg')
+                os.makedirs(osp.dirname(path), exist_ok=True)
+                from PIL import Image
+                Image.fromarray(overlay_mask(result.frame, result.ids, palette)).save(path, quality=90)
+            start = time.perf_counter()
+        sample = dict(video=record['video'], pred_masks=np.stack(masks), gt_paths=record.get('gt_paths'),
+                      frame_names=list(names), merge_objects=bool(record.get('merge_objects', False)),
+                      palette=palette, output_frame_names=record.get('output_frame_names'))
+        return dict(sample=sample, frames=len(masks), seconds=seconds)
+
+    def run(self) -> dict:
+        from mobilevos.inference import VideoInferencer
+        self.runner.call_hook(f'before_{self.stage}')
+        self.runner.call_hook(f'before_{self.stage}_epoch')
+        network = unwrap_vos_network(self.runner.model)
+        was_training = network.training
+        device = next(network.parameters()).device
+        inferencer = VideoInferencer(network, memory=self.memory, device=device, size=self.size)
+        dataset = self.dataloader.dataset
+        total_frames, total_seconds = 0, 0.0
+        videos = self._videos()
+        for step, index in enumerate(tqdm(videos, desc=f'{self.stage} videos', unit='video',
+                                          disable=not is_main_process())):
+            record = dataset.get_data_info(index)
+            self.runner.call_hook(f'before_{self.stage}_iter', batch_idx=step, data_batch=None)
+            out = self._segment_video(inferencer, record)
+            total_frames += out['frames']
+            total_seconds += out['seconds']
+            self.evaluator.process(data_samples=[out['sample']], data_batch=None)
+            self.runner.call_hook(f'after_{self.stage}_iter', batch_idx=step, data_batch=None, outputs=None)
+        count = len(dataset) if self.max_videos is None else min(len(dataset), self.max_videos)
+        metrics = self.evaluator.evaluate(count)
+        fps = total_frames / total_seconds if total_seconds > 0 else 0.0
+        self.last_speed = dict(fps=fps, ms_per_frame=1000.0 / fps if fps else 0.0, peak_rss_mb=peak_rss_mb(),
+                               frames=total_frames)
+        metrics.update({f'speed/{k}': v for k, v in self.last_speed.items()})
+        if torch.cuda.is_available():
+            metrics['speed/peak_cuda_mb'] = torch.cuda.max_memory_allocated() / 2**20
+        self.runner.logger.info(
+            f'{self.stage}: {total_frames} frames in {total_seconds:.1f} s ({fps:.1f} frames/s, '
+            f'{self.last_speed["ms_per_frame"]:.1f} ms/frame on {device}), peak RSS {self.last_speed["peak_rss_mb"]:.0f} MiB'
+            + (f'; masks in {self.out_dir}' if self.out_dir else '')
+            + (f'; overlays in {self.show_dir}' if self.show_dir else ''))
+        self.runner.call_hook(f'after_{self.stage}_epoch', metrics=metrics)
+        self.runner.call_hook(f'after_{self.stage}')
+        network.train(was_training)
+        return metrics
+
+
+@LOOPS.register_module()
+class VOSValLoop(VideoEvaluationLoop):
+    """Validation during training; see :class:`VideoEvaluationLoop`."""
+    stage = 'val'
+
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False, **kwargs):
+        super().__init__(runner, dataloader, evaluator, **kwargs)
+
+
+@LOOPS.register_module()
+class VOSTestLoop(VideoEvaluationLoop):
+    """``tools/test.py``; see :class:`VideoEvaluationLoop`."""
+    stage = 'test'
+
+    def __init__(self, runner, dataloader, evaluator, fp16: bool = False, **kwargs):
+        super().__init__(runner, dataloader, evaluator, **kwargs)

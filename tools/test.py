@@ -1,0 +1,90 @@
+"""Evaluate a checkpoint: segment the configured videos, report J&F, speed and memory.
+
+Examples::
+
+    python tools/test.py configs/distill_r50_to_mbv2.py work_dirs/distill_r50_to_mbv2/iter_150000.pth
+    python tools/test.py CONFIG CKPT --out work_dirs/masks --show-dir work_dirs/overlays
+    python tools/test.py CONFIG CKPT --memory infinite:5       # another memory policy
+    python tools/test.py CONFIG CKPT --cfg-options test_cfg.size=480
+
+For a distillation config, the student is evaluated. The checkpoint can be a
+full distillation checkpoint, a student-only one, or a plain model checkpoint;
+it is loaded strictly (safe ``weights_only`` loading), and a mismatch lists the
+missing and unexpected keys. On a YouTube-VOS config, ``--out`` receives the
+submission folder (``Annotations/<video>/<frame>.png``) instead of scores.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+
+from mobilevos.apis import build_runner, prepare_test_config  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (evaluate) a mobilevos model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='where logs and the results JSON go')
+    parser.add_argument('--out', help='write the predicted masks (DAVIS palette PNGs) to this folder')
+    parser.add_argument('--show-dir', help='write mask overlays (JPEG) to this folder')
+    parser.add_argument('--memory', help="memory policy, e.g. 'first+latest', 'infinite:5', 'fifo:3' "
+                        '(default: the model\'s test_memory)')
+    parser.add_argument('--max-videos', type=int, help='evaluate only the first N videos')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        raise SystemExit(f'error: config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    cfg = prepare_test_config(cfg, args.config, args.checkpoint, work_dir=args.work_dir,
+                              launcher=args.launcher, cfg_options=args.cfg_options)
+    for key, value in (('out_dir', args.out), ('show_dir', args.show_dir), ('memory', args.memory),
+                       ('max_videos', args.max_videos)):
+        if value is not None:
+            cfg.test_cfg[key] = value
+    _route_youtube_submission(cfg, args.out)
+    runner = build_runner(cfg)
+    _load_weights(runner, args.checkpoint)
+    metrics = runner.test()
+    out_file = osp.join(runner.log_dir, 'test_results.json')
+    with open(out_file, 'w') as f:
+        json.dump({k: v for k, v in metrics.items() if isinstance(v, (int, float, str))}, f, indent=1)
+    runner.logger.info(f'results written to {out_file}')
+    return metrics
+
+
+def _route_youtube_submission(cfg: Config, out: str) -> None:
+    """A YouTube-VOS submission metric writes to ``--out`` (the loop then writes no DAVIS PNGs)."""
+    evaluator = cfg.get('test_evaluator')
+    metrics = evaluator if isinstance(evaluator, list) else [evaluator]
+    for metric in metrics:
+        if isinstance(metric, dict) and metric.get('type') == 'YouTubeVOSSubmissionMetric' and out:
+            metric['output_dir'] = out
+            cfg.test_cfg.pop('out_dir', None)
+
+
+def _load_weights(runner, checkpoint: str) -> None:
+    """Load the checkpoint strictly into the evaluated network (the student of a distiller)."""
+    from mobilevos.engine.loops import unwrap_vos_network
+    from mobilevos.inference import load_model_weights
+    network = unwrap_vos_network(runner.model)
+    load_model_weights(network, checkpoint, strict=True)
+    runner.logger.info(f'loaded {checkpoint} into {type(network).__name__}')
+
+
+if __name__ == '__main__':
+    main()
