@@ -36,7 +36,8 @@ class MaxSkipCurriculumHook(Hook):
 
     The skip is a function of the iteration alone, so a resumed run uses the
     same skip as an uninterrupted one. The value in force is stored in the
-    message hub's runtime info as ``max_skip`` (and so in checkpoints).
+    message hub's runtime info as ``max_skip`` (and so in checkpoints) and
+    logged with the losses as ``max_skip``.
 
     Args:
         initial: skip before the first change (STCN: 5).
@@ -73,3 +74,4 @@ class MaxSkipCurriculumHook(Hook):
             runner.logger.info(f'max-skip curriculum: skip {skip} from iteration {runner.iter + 1}')
             self._current = skip
         runner.message_hub.update_info('max_skip', skip)
+        runner.message_hub.update_scalar('train/max_skip', skip)  # logged with the losses
