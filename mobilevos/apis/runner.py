@@ -97,11 +97,17 @@ def prepare_test_config(cfg: Config,
                         work_dir: Optional[str] = None,
                         launcher: str = 'none',
                         cfg_options: Optional[dict] = None) -> Config:
-    """Apply the ``tools/test.py`` options to a loaded config."""
+    """Apply the ``tools/test.py`` options to a loaded config.
+
+    A distillation config (its ``model`` has a ``student``) is tested as its
+    student alone: the teacher is neither built nor loaded.
+    """
     if not osp.isfile(checkpoint):
         raise SystemExit(f'error: checkpoint not found: {checkpoint}')
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    if isinstance(cfg.get('model'), dict) and isinstance(cfg.model.get('student'), dict):
+        cfg.model = cfg.model.student
     _set_work_dir(cfg, config_path, work_dir)
     _set_launcher(cfg, launcher)
     # tools/test.py loads the checkpoint itself, strictly, into the evaluated network
