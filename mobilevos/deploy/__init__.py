@@ -1,1 +1,23 @@
-"""Export to ONNX and CoreML."""
+"""Export the per-frame graphs to ONNX and Core ML, run them with ONNX Runtime, check parity.
+
+- :func:`deploy` / :func:`export_network`: model config + checkpoint + deploy config -> one file per
+  graph (``key_encoder``, ``value_encoder``, ``read_memory``, ``decode``, ``aggregate``) and
+  ``export_meta.json``; int8 (ONNX) and fp16 (Core ML) variants.
+- :class:`ONNXRuntimeNetwork`: the network's step methods over ONNX Runtime sessions, for the same
+  video loop (``VideoInferencer(runtime)``).
+- :mod:`.verify`: per-graph and whole-video parity with eager PyTorch.
+"""
+from .api import deploy, export_network, load_network
+from .config import DEFAULT_GRAPH_NAMES, GRAPH_NAMES, DeployConfig, parse_deploy_config
+from .errors import (DeployConfigError, DeployError, GraphExportError, RuntimeInputError,
+                     UnsupportedOpError)
+from .graphs import CALL_ORDER, build_graph_specs
+from .meta import META_FILE, read_meta, weights_sha256
+from .runtime import ONNXRuntimeNetwork
+
+__all__ = [
+    'deploy', 'export_network', 'load_network', 'DEFAULT_GRAPH_NAMES', 'GRAPH_NAMES', 'DeployConfig',
+    'parse_deploy_config', 'DeployConfigError', 'DeployError', 'GraphExportError', 'RuntimeInputError',
+    'UnsupportedOpError', 'CALL_ORDER', 'build_graph_specs', 'META_FILE', 'read_meta', 'weights_sha256',
+    'ONNXRuntimeNetwork'
+]

@@ -1,0 +1,133 @@
+"""Convert the per-frame graphs to Core ML ``.mlpackage`` (ML program, fp32 or fp16).
+
+Path: ``torch.export.export(wrapper, args).run_decompositions({})`` ->
+``coremltools.convert(..., convert_to='mlprogram')`` (design.md §6: from
+``torch.jit.trace`` coremltools fails on reshape sizes taken from
+``x.shape``; ``torch.export`` specialises every shape to a static int, which
+is also why Core ML graphs are static). Inputs and outputs stay float32 in
+both precisions; fp16 sets the compute precision of the ops.
+
+coremltools converts and saves on Linux, but ``MLModel.predict()`` needs the
+Core ML framework (macOS/iOS): here the packages are written, reloaded with
+``skip_model_load=True`` and their input/output descriptions checked.
+"""
+import contextlib
+import io
+import logging
+import os
+import os.path as osp
+import shutil
+import warnings
+from typing import Dict, List, Sequence
+
+import torch
+
+from .errors import GraphExportError
+from .graphs import GraphSpec
+from .onnx_export import raise_export_error
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence coremltools' progress bars, version warnings and 'Failed to load' messages."""
+    loggers = [logging.getLogger(n) for n in ('coremltools', 'root')]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    sink = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
+            warnings.simplefilter('ignore')
+            os.environ.setdefault('TQDM_DISABLE', '1')
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def import_coremltools():
+    """``coremltools``, imported quietly (it warns about untested torch versions and missing native libs)."""
+    with _quiet():
+        import coremltools
+    return coremltools
+
+
+def export_coreml_graph(spec: GraphSpec,
+                        args: Sequence[torch.Tensor],
+                        paths: Dict[str, str],
+                        minimum_deployment_target: str = 'iOS16') -> Dict[str, str]:
+    """Convert one graph to ``.mlpackage`` files, one per precision.
+
+    Args:
+        spec: the graph (wrapper module and tensor specs).
+        args: example inputs (their shapes become the static shapes).
+        paths: precision (``'fp32'`` / ``'fp16'``) -> ``.mlpackage`` path to write.
+        minimum_deployment_target: ``coremltools.target`` name (ML programs need iOS15+).
+
+    Raises:
+        UnsupportedOpError: an op has no torch.export or Core ML conversion (named with its module).
+        GraphExportError: any other failure (names the graph).
+    """
+    ct = import_coremltools()
+    module = spec.module.eval()
+    try:
+        target = getattr(ct.target, minimum_deployment_target)
+    except AttributeError as err:
+        raise GraphExportError(f'unknown Core ML minimum_deployment_target {minimum_deployment_target!r}') from err
+    try:
+        with torch.no_grad(), _quiet():
+            program = torch.export.export(module, tuple(args)).run_decompositions({})
+    except Exception as err:  # noqa: BLE001
+        raise_export_error(spec, args, err, 'torch.export (for Core ML)')
+    finally:
+        module.eval()
+    precisions = dict(fp32=ct.precision.FLOAT32, fp16=ct.precision.FLOAT16)
+    for precision, path in paths.items():
+        try:
+            with _quiet():
+                model = ct.convert(program,
+                                   convert_to='mlprogram',
+                                   inputs=[ct.TensorType(name=t.name, shape=tuple(a.shape))
+                                           for t, a in zip(spec.inputs, args)],
+                                   outputs=[ct.TensorType(name=t.name) for t in spec.outputs],
+                                   compute_precision=precisions[precision],
+                                   minimum_deployment_target=target,
+                                   skip_model_load=True)
+                model.short_description = f'mobilevos {spec.name} (network.{spec.step}), {precision}'
+                if osp.exists(path):
+                    shutil.rmtree(path)
+                model.save(path)
+        except Exception as err:  # noqa: BLE001
+            raise_export_error(spec, args, err, f'coremltools ({precision})')
+    return paths
+
+
+def coreml_io(path: str) -> Dict[str, List[dict]]:
+    """Reload an ``.mlpackage`` (without Core ML) and describe its inputs and outputs.
+
+    Returns:
+        ``dict(inputs=[dict(name, shape, dtype)], outputs=[...])``; output
+        shapes are as stored in the spec (coremltools may leave them empty).
+    """
+    ct = import_coremltools()
+    with _quiet():
+        model = ct.models.MLModel(path, skip_model_load=True)
+    spec = model.get_spec()
+    array_type = ct.proto.FeatureTypes_pb2.ArrayFeatureType
+    names = {array_type.FLOAT32: 'float32', array_type.FLOAT16: 'float16', array_type.INT32: 'int32'}
+
+    def describe(features) -> List[dict]:
+        out = []
+        for feature in features:
+            array = feature.type.multiArrayType
+            out.append(
+                dict(name=feature.name,
+                     shape=[int(d) for d in array.shape],
+                     dtype=names.get(array.dataType, str(array.dataType))))
+        return out
+
+    return dict(inputs=describe(spec.description.input), outputs=describe(spec.description.output))
+
+
+def coreml_file_name(graph: str, precision: str) -> str:
+    return f'{graph}.mlpackage' if precision == 'fp32' else f'{graph}.{precision}.mlpackage'
