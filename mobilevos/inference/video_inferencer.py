@@ -60,13 +60,28 @@ class VideoSummary:
         return max(self.memory_frames, default=0)
 
 
+#: The step methods the propagation loop calls (an STM network, or a runtime of exported graphs).
+STEP_METHODS = ('encode_key', 'encode_value', 'read_memory', 'decode', 'aggregate')
+
+
+def is_step_runtime(model) -> bool:
+    """Whether ``model`` is a runtime of exported graphs with the network's step methods.
+
+    Such an object (e.g. :class:`mobilevos.deploy.ONNXRuntimeNetwork`) is not
+    an ``nn.Module`` and holds its weights in its graphs.
+    """
+    return (not isinstance(model, (str, os.PathLike, Config, Mapping, torch.nn.Module))
+            and all(hasattr(model, step) for step in STEP_METHODS))
+
+
 def build_network(model: Union[PathLike, Config, dict, torch.nn.Module]) -> torch.nn.Module:
     """A network from a config file, a ``Config``, a config dict or a module.
 
     A config's ``custom_imports`` are imported first (plugins). A distillation
-    config (``model`` holds a ``student``) gives its student.
+    config (``model`` holds a ``student``) gives its student. A module, or a
+    runtime of exported graphs (:func:`is_step_runtime`), is returned as is.
     """
-    if isinstance(model, torch.nn.Module):
+    if isinstance(model, torch.nn.Module) or is_step_runtime(model):
         return model
     if isinstance(model, (str, Path)):
         if not osp.isfile(str(model)):
@@ -91,10 +106,14 @@ class VideoInferencer:
     not grow with the video's length.
 
     Args:
-        model: config file, ``Config``, config dict or built network.
+        model: config file, ``Config``, config dict or built network; or a
+            runtime of exported graphs with the same step methods (e.g.
+            :class:`mobilevos.deploy.ONNXRuntimeNetwork`), which the same loop
+            runs over. Static graphs set ``fixed_frame_size``: frames are then
+            resized to it (and outputs back to the frame's size).
         weights: checkpoint to load (plain or distillation, see
             :func:`~mobilevos.inference.load_model_weights`); ``None`` keeps
-            the current weights.
+            the current weights. Must be ``None`` for a runtime.
         memory: bank shorthand (``'first+latest'``, ``'infinite:5'``, ...), a
             MEMORY config or ``None`` for the network's ``test_memory``.
         device: torch device.
@@ -113,8 +132,11 @@ class VideoInferencer:
                  strict: bool = True):
         self.model = build_network(model)
         if weights is not None:
+            if is_step_runtime(self.model):
+                raise ValueError(f'weights {weights} cannot be loaded into {self.model!r}: an exported runtime '
+                                 'holds its weights in its graphs')
             load_model_weights(self.model, weights, strict=strict)
-        for step in ('encode_key', 'encode_value', 'read_memory', 'decode', 'aggregate'):
+        for step in STEP_METHODS:
             if not hasattr(self.model, step):
                 raise TypeError(f'{type(self.model).__name__} is not an STM network: it has no {step}')
         self.device = torch.device(device)
@@ -122,6 +144,10 @@ class VideoInferencer:
         self.memory = memory if memory is not None else getattr(self.model, 'test_memory_cfg', 'first+latest')
         if size is not None and size < 16:
             raise ValueError(f'size must be >= 16 pixels, got {size}')
+        self.fixed_size = getattr(self.model, 'fixed_frame_size', None)  # static exported graphs
+        if size is not None and self.fixed_size is not None:
+            raise ValueError(f'size={size} was given, but {self.model!r} has static graphs for frames '
+                             f'{list(self.fixed_size)}: frames are resized to that size')
         self.size = size
 
     # ----------------------------------------------------------------- steps --
@@ -131,6 +157,8 @@ class VideoInferencer:
 
     def processing_size(self, height: int, width: int) -> Tuple[int, int]:
         """``(h, w)`` a frame is resized to before padding."""
+        if self.fixed_size is not None:
+            return tuple(self.fixed_size)
         if self.size is None:
             return height, width
         scale = self.size / min(height, width)
