@@ -10,8 +10,15 @@ Examples::
     python tools/infer.py CONFIG CKPT --frames DIR --mask M.png --out OUT \\
         --memory infinite:5 --size 480 --device cuda
 
+    # the exported graphs over ONNX Runtime (what an Android app runs; see docs/deploy.md)
+    python tools/infer.py CONFIG CKPT --backend onnxruntime --deploy-dir deploy/mbv2 \\
+        --frames DIR --mask M.png --out OUT [--precision int8]
+
 The checkpoint may be a network checkpoint or a distillation checkpoint (its
-``student.`` weights are used); it is loaded with ``weights_only=True``.
+``student.`` weights are used); it is loaded with ``weights_only=True``. With
+``--backend onnxruntime`` the frames run through the graphs in ``--deploy-dir``
+(written by tools/deploy.py) with the same loop; CONFIG and CKPT must be those
+the graphs were exported from (checked by a digest of the weights).
 Configs are Python files and are executed: only run configs you trust.
 """
 import argparse
@@ -53,6 +60,12 @@ def parse_args(argv=None):
         default=None,
         help='process frames resized to this shorter side (e.g. 480); outputs keep the input size')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
+    parser.add_argument('--backend',
+                        choices=('torch', 'onnxruntime'),
+                        default='torch',
+                        help='torch: eager PyTorch; onnxruntime: the exported graphs in --deploy-dir')
+    parser.add_argument('--deploy-dir', default=None, help='folder written by tools/deploy.py (onnxruntime)')
+    parser.add_argument('--precision', default=None, help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     return parser.parse_args(argv)
 
@@ -61,11 +74,19 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         memory = parse_memory(args.memory) if args.memory is not None else None
-        inferencer = VideoInferencer(args.config,
-                                     args.checkpoint,
-                                     memory=memory,
-                                     device=args.device,
-                                     size=args.size)
+        model, weights = args.config, args.checkpoint
+        if args.backend == 'onnxruntime':
+            from mobilevos.deploy import DeployError
+            from mobilevos.deploy.runtime import load_runtime
+            if args.deploy_dir is None:
+                raise ValueError('--backend onnxruntime needs --deploy-dir (a folder written by tools/deploy.py)')
+            try:
+                model, weights = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision), None
+            except DeployError as err:
+                raise ValueError(str(err)) from err
+        elif args.deploy_dir is not None or args.precision is not None:
+            raise ValueError('--deploy-dir and --precision need --backend onnxruntime')
+        inferencer = VideoInferencer(model, weights, memory=memory, device=args.device, size=args.size)
         summary = inferencer(args.frames,
                              args.mask,
                              args.out,
