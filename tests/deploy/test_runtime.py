@@ -1,0 +1,148 @@
+"""The ONNX Runtime step runtime under the same video loop: whole-video parity with eager PyTorch, and errors."""
+import json
+import os
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mobilevos.deploy import DeployError, ONNXRuntimeNetwork, RuntimeInputError, export_network
+from mobilevos.deploy.verify import jf_mean, mean_object_iou, segment_video
+from mobilevos.inference import VideoInferencer
+
+from .helpers import HEIGHT, MAX_OBJECTS, STUDENT_CONFIGS, WIDTH, late_object_video, onnx_cfg
+
+
+@pytest.fixture(scope='module')
+def video():
+    return late_object_video(num_frames=30)
+
+
+@pytest.mark.parametrize('student', sorted(STUDENT_CONFIGS))
+def test_runner_masks_match_eager_over_a_30_frame_video(student_exports, video, student):
+    """Random weights (see lecun_random_init_): parity of the loop, not segmentation quality."""
+    export = student_exports[student]
+    eager = segment_video(VideoInferencer(export['network']), video['frames'], video['annotations'])
+    runtime = ONNXRuntimeNetwork(export['dir'])
+    ort = segment_video(VideoInferencer(runtime), video['frames'], video['annotations'])
+    assert len(eager) == len(ort) == 30
+    ious = [mean_object_iou(a, b) for a, b in zip(ort, eager)]
+    jf_eager, jf_ort = jf_mean(video['gt'], eager), jf_mean(video['gt'], ort)
+    agree = np.mean([np.mean(a == b) for a, b in zip(ort, eager)])
+    print(f'{student}: per-frame IoU min {min(ious):.4f} mean {np.mean(ious):.4f}, pixels equal {agree:.5f}, '
+          f'J&F eager {jf_eager:.4f} onnxruntime {jf_ort:.4f} (random weights)')
+    assert min(ious) >= 0.99
+    assert abs(jf_eager - jf_ort) <= 0.1
+    # the masks are not trivial: all three objects (one annotated late, on frame 12) are segmented, and
+    # at least two labels each cover 5 % of the pixels
+    later = np.stack(eager[13:])
+    assert {1, 2, 3} <= set(np.unique(later).tolist())
+    assert sum(np.mean(later == label) >= 0.05 for label in range(4)) >= 2
+
+
+def test_parity_check_detects_a_memory_bug(student_exports, video):
+    """A runtime that ignores the latest memory frame gives other masks: the comparison above can fail."""
+    export = student_exports['mbv2']
+    eager = segment_video(VideoInferencer(export['network']), video['frames'], video['annotations'])
+    runtime = ONNXRuntimeNetwork(export['dir'])
+    read = runtime.read_memory
+
+    def first_frame_only(key, keys, values, valid, top_k=None):
+        return read(key, keys[:, :, :1], values[:, :, :, :1], valid[:, :, :1], top_k)
+
+    runtime.read_memory = first_frame_only
+    ort = segment_video(VideoInferencer(runtime), video['frames'], video['annotations'])
+    assert min(mean_object_iou(a, b) for a, b in zip(ort, eager)) < 0.99
+
+
+def test_padding_objects_and_memory_slots_does_not_change_results(student_exports):
+    """Static graphs take K=3 objects and T=2 slots; fewer real ones are padded and sliced off."""
+    export = student_exports['r18']
+    network, runtime = export['network'], ONNXRuntimeNetwork(export['dir'])
+    g = torch.Generator().manual_seed(0)
+    frame = torch.randn(1, 3, HEIGHT, WIDTH, generator=g)
+    with torch.no_grad():
+        key, query, f16, f8, f4 = network.encode_key(frame)
+        masks = torch.rand(1, 1, HEIGHT, WIDTH, generator=g)  # one object of three
+        values = network.encode_value(frame, f16, masks, torch.zeros_like(masks))
+        ort_values = runtime.encode_value(frame, f16, masks, torch.zeros_like(masks))
+        assert ort_values.shape == values.shape == (1, 1, network.value_dim, HEIGHT // 16, WIDTH // 16)
+        assert torch.allclose(ort_values, values, atol=1e-4)
+        # one memory frame of two slots
+        readout = network.read_memory(key, key.unsqueeze(2), values.unsqueeze(3), torch.ones(1, 1, 1))
+        ort_readout = runtime.read_memory(key, key.unsqueeze(2), values.unsqueeze(3), torch.ones(1, 1, 1))
+        assert ort_readout.shape == readout.shape and torch.allclose(ort_readout, readout, atol=1e-4)
+        prob = torch.sigmoid(network.decode(readout, query, f8, f4))
+        assert torch.allclose(torch.sigmoid(runtime.decode(readout, query, f8, f4)), prob, atol=1e-4)
+        logits = runtime.aggregate(prob, torch.ones(1, 1, dtype=torch.bool))
+        assert logits.shape == (1, 2, HEIGHT, WIDTH)
+        assert torch.allclose(logits, network.aggregate(prob, torch.ones(1, 1)), atol=1e-4)
+
+
+def test_static_graphs_resize_frames_of_another_size(student_exports, video):
+    """Frames of 80x120 are resized to the graphs' 64x96 and masks come back at 80x120, as eager at size 64."""
+    export = student_exports['mbv2-noaspp']
+    frames = np.stack([cv2.resize(f, (120, 80), interpolation=cv2.INTER_NEAREST) for f in video['frames'][:8]])
+    first = cv2.resize(video['gt'][0], (120, 80), interpolation=cv2.INTER_NEAREST)
+    runtime = ONNXRuntimeNetwork(export['dir'])
+    ort = segment_video(VideoInferencer(runtime), frames, {0: first})
+    eager = segment_video(VideoInferencer(export['network'], size=64), frames, {0: first})
+    assert ort[3].shape == (80, 120)
+    assert min(mean_object_iou(a, b) for a, b in zip(ort, eager)) >= 0.99
+    with pytest.raises(ValueError, match='static graphs for frames \\[64, 96\\]'):
+        VideoInferencer(runtime, size=64)
+
+
+def test_bad_use_is_a_clear_error(student_exports, tmp_path):
+    export = student_exports['mbv2-noaspp']
+    runtime = ONNXRuntimeNetwork(export['dir'])
+    frame = torch.zeros(1, 3, HEIGHT, WIDTH)
+    with pytest.raises(RuntimeInputError, match=r'static for padded frames \[64, 96\].*got \[64, 64\]'):
+        runtime.encode_key(torch.zeros(1, 3, 64, 64))
+    too_many = torch.zeros(1, MAX_OBJECTS + 1, HEIGHT, WIDTH)
+    with pytest.raises(RuntimeInputError, match='4 objects.*at most 3.*max_objects'):
+        runtime.encode_value(frame, torch.zeros(1, 96, 4, 6), too_many, too_many)
+    key = torch.zeros(1, 64, 4, 6)
+    with pytest.raises(RuntimeInputError, match='holds 3 frames.*read 2'):
+        runtime.read_memory(key, torch.zeros(1, 64, 3, 4, 6), torch.zeros(1, 1, 112, 3, 4, 6), torch.ones(1, 1, 3))
+    with pytest.raises(RuntimeInputError, match='top_k=5'):
+        runtime.read_memory(key, torch.zeros(1, 64, 1, 4, 6), torch.zeros(1, 1, 112, 1, 4, 6), torch.ones(1, 1, 1),
+                            top_k=5)
+    with pytest.raises(RuntimeInputError, match='runs on the CPU'):
+        VideoInferencer(runtime, device='cuda')
+    with pytest.raises(ValueError, match='cannot be loaded into'):
+        VideoInferencer(runtime, weights='x.pth')
+    with pytest.raises(DeployError, match='does not exist'):
+        ONNXRuntimeNetwork(str(tmp_path / 'nowhere'))
+    with pytest.raises(DeployError, match='export_meta.json is missing'):
+        ONNXRuntimeNetwork(str(tmp_path))
+    with open(os.path.join(export['dir'], 'export_meta.json')) as f:
+        meta = json.load(f)
+    coreml_dir = tmp_path / 'coreml'
+    coreml_dir.mkdir()
+    (coreml_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='coreml', graphs={})))
+    with pytest.raises(DeployError, match='holds a coreml export; onnxruntime is needed'):
+        ONNXRuntimeNetwork(str(coreml_dir))
+    with pytest.raises(RuntimeInputError, match='has no int8 graphs'):
+        ONNXRuntimeNetwork(export['dir'], precision='int8')
+
+
+def test_infinite_memory_needs_more_slots_than_exported(student_exports, video):
+    export = student_exports['mbv2-noaspp']
+    inferencer = VideoInferencer(ONNXRuntimeNetwork(export['dir']), memory='infinite:1')
+    with pytest.raises(RuntimeInputError, match='holds 3 frames.*read 2.*memory policy'):
+        segment_video(inferencer, video['frames'][:5], {0: video['gt'][0]})
+
+
+def test_dynamic_runtime_matches_eager_at_the_video_size(student_exports, video, tmp_path):
+    network = student_exports['mbv2-noaspp']['network']
+    export_network(network, onnx_cfg(None, MAX_OBJECTS, ('height', 'width')), str(tmp_path), verify=False)
+    runtime = ONNXRuntimeNetwork(str(tmp_path))
+    assert runtime.fixed_frame_size is None
+    frames = video['frames'][:10, :48, :80]  # another size than the example (64x96) the graphs were traced at
+    first = video['gt'][0, :48, :80]
+    eager = segment_video(VideoInferencer(network), frames, {0: first})
+    ort = segment_video(VideoInferencer(runtime), frames, {0: first})
+    assert ort[0].shape == (48, 80)
+    assert min(mean_object_iou(a, b) for a, b in zip(ort, eager)) >= 0.99
