@@ -9,8 +9,11 @@ real memory), not on noise. ``onnxruntime.quantization.quantize_static``
 then writes QDQ graphs (``{graph}.int8.onnx``): by default only ``Conv`` ops
 of the encoders and the decoder, with per-channel int8 weights and uint8
 activations; the memory read-out (a softmax over the affinity) and the
-aggregation stay fp32.
+aggregation stay fp32. ORT's optional pre-processing (``quant_pre_process``)
+is not run: its symbolic shape inference fails on the value encoder and the
+decoder; the exported graphs already have batch norm folded into convs.
 """
+import logging
 import os.path as osp
 from typing import Dict, List, Sequence
 
@@ -90,6 +93,9 @@ def quantize_graph(fp32_path: str, int8_path: str, feeds: List[Dict[str, np.ndar
     if not feeds:
         raise DeployError(f'no calibration data for {osp.basename(fp32_path)}: the calibration videos never '
                           'ran this graph')
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # ORT suggests its pre-processing, whose shape inference fails on these graphs
     try:
         quantize_static(fp32_path,
                         int8_path,
@@ -102,4 +108,6 @@ def quantize_graph(fp32_path: str, int8_path: str, feeds: List[Dict[str, np.ndar
                         calibrate_method=getattr(CalibrationMethod, settings['calibrate_method']))
     except Exception as err:  # noqa: BLE001
         raise DeployError(f'int8 quantisation of {fp32_path} failed: {type(err).__name__}: {err}') from err
+    finally:
+        root.setLevel(level)
     return int8_path
