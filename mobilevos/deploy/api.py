@@ -216,17 +216,24 @@ def export_network(network: nn.Module,
             files[spec.name] = {'fp32': name}
     else:
         from .coreml_export import coreml_io, export_coreml_graph
+        program_diffs = {}
         for index, spec in enumerate(specs):
             names = {p: (f'{spec.name}.mlpackage' if p == 'fp32' else f'{spec.name}.{p}.mlpackage')
                      for p in cfg.precisions}
             log(f'  {spec.name}: torch.export + coremltools -> {", ".join(names.values())}')
-            export_coreml_graph(spec, spec.example_inputs(dims, seed=index),
-                                {p: osp.join(work_dir, n) for p, n in names.items()},
-                                cfg.coreml['minimum_deployment_target'])
+            program_diffs[spec.name] = export_coreml_graph(spec, spec.example_inputs(dims, seed=index),
+                                                           {p: osp.join(work_dir, n) for p, n in names.items()},
+                                                           cfg.coreml['minimum_deployment_target'])
             for name in names.values():
                 _check_io(spec, coreml_io(osp.join(work_dir, name)), dims, cfg.dynamic_axes, name)
             files[spec.name] = names
     meta = build_meta(cfg, network, specs, dims, files, work_dir, model_info)
+    if cfg.backend == 'coreml':
+        meta['verification'] = dict(
+            inputs='random (features N(0,1), masks in [0,1], validity 0/1)',
+            note=('Core ML cannot run on Linux: compared is the torch.export program that coremltools '
+                  'converts (run in PyTorch) with the eager wrapper'),
+            max_abs_diff=dict(torch_export_program=program_diffs))
     if cfg.backend == 'onnxruntime':
         # a meta with the fp32 files only, so that the runtime can run them for calibration/verification
         fp32_meta = dict(meta, precision='fp32', precisions=['fp32'])

@@ -7,14 +7,15 @@ import torch.nn as nn
 from torch.utils._python_dispatch import TorchDispatchMode
 
 _ONNX_OP = re.compile(r"operator '([\w:.]+)'")
-_COREML_OP = re.compile(r"op '([\w.]+)'|operation '([\w.]+)'|op_type '([\w.]+)'")
+_COREML_OP = re.compile(r"op '([\w.]+)'|operation '([\w.]+)'|op_type '([\w.]+)'|Unsupported fx node ([\w.]+)")
 
 
 def op_from_message(message: str) -> Optional[str]:
     """The op an exporter's error names, as ``'aten::name'`` (``None`` if the message names none).
 
     Understands torch.onnx (``Exporting the operator 'aten::i0' to ONNX ...``) and
-    coremltools (``PyTorch convert function for op 'i0' not implemented``).
+    coremltools (``PyTorch convert function for op 'i0' not implemented``,
+    ``Unsupported fx node prod, kind prod.dim_int``).
     """
     found = _ONNX_OP.search(message)
     if found:

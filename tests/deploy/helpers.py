@@ -6,6 +6,9 @@ import numpy as np
 import torch
 
 from mobilevos.datasets.synthetic import generate_video
+from mobilevos.models.backbones.mobilenet_v2 import MobileNetV2Encoder
+from mobilevos.registry import MODELS
+from tests.models.vos.tiny import tiny_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEPLOY_CONFIGS = osp.join(ROOT, 'configs', 'deploy')
@@ -56,3 +59,18 @@ def late_object_video(num_frames: int = 30, size=(HEIGHT, WIDTH)) -> Dict[str, o
 def save_state_dict(network: torch.nn.Module, path: str, prefix: str = '') -> str:
     torch.save(dict(state_dict={f'{prefix}{k}': v for k, v in network.state_dict().items()}, meta={}), path)
     return path
+
+
+@MODELS.register_module(name='I0MobileNetV2Encoder', force=True)
+class I0MobileNetV2Encoder(MobileNetV2Encoder):
+    """A plugin key encoder that uses ``torch.i0``, which neither ONNX (opset 17) nor coremltools converts."""
+
+    def forward(self, x):
+        return super().forward(x * torch.i0(torch.zeros_like(x)))  # i0(0) = 1
+
+
+def i0_tiny_cfg() -> dict:
+    """The tiny test network with :class:`I0MobileNetV2Encoder` as its key encoder."""
+    cfg = tiny_cfg()
+    cfg['key_encoder'] = dict(cfg['key_encoder'], type='I0MobileNetV2Encoder')
+    return cfg

@@ -1,17 +1,14 @@
 """ONNX export of the three students: per-graph parity with eager PyTorch, onnx.checker, export_meta.json."""
 import onnx
 import pytest
-import torch
 
 import mobilevos
 from mobilevos.deploy import GraphExportError, UnsupportedOpError, export_network
 from mobilevos.deploy.onnx_export import onnx_io
 from mobilevos.deploy.verify import graph_parity
-from mobilevos.models.backbones.mobilenet_v2 import MobileNetV2Encoder
 from mobilevos.registry import MODELS
-from tests.models.vos.tiny import tiny_cfg
 
-from .helpers import HEIGHT, MAX_OBJECTS, STUDENT_CONFIGS, WIDTH, onnx_cfg
+from .helpers import HEIGHT, MAX_OBJECTS, STUDENT_CONFIGS, WIDTH, i0_tiny_cfg, onnx_cfg
 
 GRAPHS = ['key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate']
 
@@ -110,18 +107,8 @@ def test_dynamic_objects_run_at_other_counts_or_fail_clearly(student_exports, tm
         assert max(max(v.values()) for v in diffs.values()) <= 1e-4, (dims, diffs)
 
 
-@MODELS.register_module(name='I0MobileNetV2Encoder', force=True)
-class I0MobileNetV2Encoder(MobileNetV2Encoder):
-    """A plugin key encoder that uses torch.i0, which has no ONNX (opset 17) conversion."""
-
-    def forward(self, x):
-        return super().forward(x * torch.i0(torch.zeros_like(x)))  # i0(0) = 1
-
-
 def test_unsupported_op_names_the_op_the_graph_and_the_module(tmp_path):
-    cfg = tiny_cfg()
-    cfg['key_encoder'] = dict(cfg['key_encoder'], type='I0MobileNetV2Encoder')
-    network = MODELS.build(cfg).eval()
+    network = MODELS.build(i0_tiny_cfg()).eval()
     with pytest.raises(UnsupportedOpError) as info:
         export_network(network, onnx_cfg(max_objects=2), str(tmp_path), verify=False)
     err = info.value

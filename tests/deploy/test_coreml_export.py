@@ -1,0 +1,103 @@
+"""Core ML export (ML program, fp32 and fp16) of the smallest student at 64x64 through tools/deploy.py.
+
+coremltools converts and saves on Linux, but ``predict()`` needs Core ML (macOS/iOS): these tests check
+the conversion, the saved packages' specs (names, shapes, dtypes, precision) against export_meta.json,
+and that the program coremltools converts computes what eager PyTorch does. They do not run the packages.
+"""
+import importlib.util
+import json
+import os.path as osp
+from collections import Counter
+
+import pytest
+import torch
+
+from mobilevos.deploy import UnsupportedOpError, export_network, load_network
+from mobilevos.deploy.coreml_export import coreml_io, import_coremltools, prod_unrolled
+from mobilevos.registry import MODELS
+
+from .helpers import DEPLOY_CONFIGS, ROOT, STUDENT_CONFIGS, i0_tiny_cfg, save_state_dict
+
+_spec = importlib.util.spec_from_file_location('tools_deploy', osp.join(ROOT, 'tools', 'deploy.py'))
+deploy_tool = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(deploy_tool)
+
+GRAPHS = ['key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate']
+
+
+@pytest.fixture(scope='module')
+def coreml_export(tmp_path_factory):
+    root = tmp_path_factory.mktemp('coreml')
+    config = root / 'vos_coreml-fp16_static-64x64.py'
+    config.write_text(f"_base_ = ['{DEPLOY_CONFIGS}/vos_coreml-fp16_static-480x854.py']\n"
+                      'ir_config = dict(input_shape=[64, 64])\n'
+                      'codebase_config = dict(max_objects=2)\n'
+                      "backend_config = dict(precision=['fp32', 'fp16'])\n")
+    network = load_network(STUDENT_CONFIGS['mbv2-noaspp'])
+    checkpoint = save_state_dict(network, str(root / 'noaspp.pth'))
+    work_dir = root / 'out'
+    assert deploy_tool.main([str(config), STUDENT_CONFIGS['mbv2-noaspp'], checkpoint, '--work-dir',
+                             str(work_dir), '--quiet']) == 0
+    with open(work_dir / 'export_meta.json') as f:
+        meta = json.load(f)
+    return dict(dir=str(work_dir), meta=meta)
+
+
+def test_packages_reload_with_the_names_and_shapes_of_export_meta(coreml_export):
+    meta, work_dir = coreml_export['meta'], coreml_export['dir']
+    assert meta['backend'] == 'coreml' and meta['precision'] == 'fp32' and meta['precisions'] == ['fp32', 'fp16']
+    assert meta['input']['frame_size'] == [64, 64] and meta['objects']['max_objects'] == 2
+    assert meta['ir']['type'] == 'torch.export' and meta['ir']['opset'] is None
+    assert list(meta['graphs']) == GRAPHS
+    ct = import_coremltools()
+    for graph, info in meta['graphs'].items():
+        assert info['files'] == dict(fp32=f'{graph}.mlpackage', fp16=f'{graph}.fp16.mlpackage')
+        for precision, name in info['files'].items():
+            path = osp.join(work_dir, name)
+            spec = ct.models.MLModel(path, skip_model_load=True).get_spec()
+            assert spec.WhichOneof('Type') == 'mlProgram'
+            described = coreml_io(path)
+            for part in ('inputs', 'outputs'):
+                assert [(t['name'], t['shape'], t['dtype']) for t in described[part]] == \
+                    [(t['name'], t['shape'], 'float32') for t in info[part]], (graph, precision, part)
+    read = [t['name'] for t in meta['graphs']['read_memory']['inputs']]
+    assert read == ['key', 'memory_key_0', 'memory_key_1', 'memory_values_0', 'memory_values_1', 'memory_valid']
+    assert meta['graphs']['read_memory']['inputs'][3]['shape'] == [1, 2, 112, 4, 4]  # rank 5 (Core ML's limit)
+
+
+def test_fp16_packages_compute_in_fp16(coreml_export):
+    meta, work_dir = coreml_export['meta'], coreml_export['dir']
+    ct = import_coremltools()
+    for graph in ('key_encoder', 'value_encoder', 'decode'):
+        sizes = meta['graphs'][graph]['bytes']
+        assert sizes['fp16'] < 0.6 * sizes['fp32'], (graph, sizes)  # weights stored as fp16
+    for precision, casts in (('fp32', False), ('fp16', True)):
+        spec = ct.models.MLModel(osp.join(work_dir, meta['graphs']['decode']['files'][precision]),
+                                 skip_model_load=True).get_spec()
+        main = spec.mlProgram.functions['main']
+        ops = Counter(op.type for op in main.block_specializations[main.opset].operations)
+        assert (ops['cast'] > 0) == casts, (precision, ops)  # float32 inputs/outputs around fp16 ops
+
+
+def test_converted_programs_match_eager(coreml_export):
+    """What coremltools converts (the torch.export program, run in PyTorch) equals eager on random inputs."""
+    diffs = coreml_export['meta']['verification']['max_abs_diff']['torch_export_program']
+    assert list(diffs) == GRAPHS and max(diffs.values()) <= 1e-5
+
+
+def test_prod_decomposition_equals_torch_prod():
+    x = torch.rand(2, 3, 5, 4)
+    for dim in range(4):
+        assert torch.allclose(prod_unrolled(x, dim, keepdim=True), torch.prod(x, dim, keepdim=True))
+        assert torch.allclose(prod_unrolled(x, dim), torch.prod(x, dim))
+
+
+def test_unsupported_op_is_named_with_its_module(tmp_path):
+    network = MODELS.build(i0_tiny_cfg()).eval()
+    cfg = dict(ir_config=dict(type='torch.export', input_shape=[32, 32]),
+               codebase_config=dict(graphs=('key_encoder', ), max_objects=1),
+               backend_config=dict(type='coreml', precision='fp16'))
+    with pytest.raises(UnsupportedOpError) as info:
+        export_network(network, cfg, str(tmp_path))
+    assert info.value.op == 'aten::i0' and info.value.module == 'key_encoder (I0MobileNetV2Encoder)'
+    assert 'coremltools (fp16)' in str(info.value)
