@@ -6,6 +6,8 @@ Examples::
     python tools/test.py CONFIG CKPT --out work_dirs/masks --show-dir work_dirs/overlays
     python tools/test.py CONFIG CKPT --memory infinite:5       # another memory policy
     python tools/test.py CONFIG CKPT --cfg-options test_cfg.size=480
+    # the exported graphs (tools/deploy.py) over ONNX Runtime, with the same loop and metrics
+    python tools/test.py CONFIG CKPT --backend onnxruntime --deploy-dir deploy/mbv2 [--precision int8]
 
 For a distillation config, the student is evaluated. The checkpoint can be a
 full distillation checkpoint, a student-only one, or a plain model checkpoint;
@@ -37,6 +39,10 @@ def parse_args(argv=None):
                         '(default: the model\'s test_memory)')
     parser.add_argument('--max-videos', type=int, help='evaluate only the first N videos')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
+    parser.add_argument('--backend', choices=('torch', 'onnxruntime'), default='torch',
+                        help='onnxruntime: segment with the exported graphs in --deploy-dir (CPU)')
+    parser.add_argument('--deploy-dir', help='folder written by tools/deploy.py from CONFIG and CKPT')
+    parser.add_argument('--precision', help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
@@ -59,6 +65,12 @@ def main(argv=None):
     _route_youtube_submission(cfg, args.out)
     runner = build_runner(cfg)
     _load_weights(runner, args.checkpoint)
+    if args.backend == 'onnxruntime':
+        from mobilevos.deploy.runtime import load_runtime
+        if not args.deploy_dir:
+            raise SystemExit('error: --backend onnxruntime needs --deploy-dir (a folder written by tools/deploy.py)')
+        runner.test_loop.runtime = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision)
+        runner.logger.info(f'segmenting with {runner.test_loop.runtime!r}')
     metrics = runner.test()
     out_file = osp.join(runner.log_dir, 'test_results.json')
     with open(out_file, 'w') as f:

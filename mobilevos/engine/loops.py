@@ -89,6 +89,8 @@ class VideoEvaluationLoop(BaseLoop):
         self.size = size
         self.max_videos = max_videos
         self.last_speed: Dict[str, float] = {}
+        # a runtime of exported graphs to segment with instead of the model (tools/test.py --backend onnxruntime)
+        self.runtime = None
 
     def _videos(self) -> List[int]:
         dataset = self.dataloader.dataset
@@ -128,8 +130,9 @@ class VideoEvaluationLoop(BaseLoop):
         self.runner.call_hook(f'before_{self.stage}_epoch')
         network = unwrap_vos_network(self.runner.model)
         was_training = network.training
-        device = next(network.parameters()).device
-        inferencer = VideoInferencer(network, memory=self.memory, device=device, size=self.size)
+        device = next(network.parameters()).device if self.runtime is None else torch.device('cpu')
+        inferencer = VideoInferencer(network if self.runtime is None else self.runtime, memory=self.memory,
+                                     device=device, size=self.size)
         dataset = self.dataloader.dataset
         total_frames, total_seconds = 0, 0.0
         videos = self._videos()

@@ -1,5 +1,6 @@
 """tools/deploy.py (distillation config + checkpoint, clear errors, renamed tensors) and
 tools/infer.py --backend onnxruntime (the same masks as the torch backend)."""
+import glob
 import importlib.util
 import json
 import os
@@ -164,3 +165,42 @@ def test_load_network_rejects_a_config_that_is_not_an_stm_network(tmp_path):
     config.write_text("model = dict(type='mmseg.ResNet', depth=18)\n")
     with pytest.raises(TypeError, match='not an STM network'):
         load_network(str(config))
+
+
+def test_test_tool_onnxruntime_backend_scores_like_the_torch_backend(tmp_path):
+    """tools/test.py --backend onnxruntime: the same loop, masks and J&F as the torch backend (random weights)."""
+    import subprocess
+    import sys
+
+    from tests.tools.vos_helpers import TINY, data_options, make_tiny_dataset
+    config = osp.join(ROOT, 'configs', 'mobilevos_mbv2-noaspp_synthetic.py')
+    data_root = make_tiny_dataset(str(tmp_path / 'data'))
+    network = lecun_random_init_(load_network(config), seed=1)
+    checkpoint = str(tmp_path / 'student.pth')
+    torch.save(dict(state_dict=network.state_dict(), meta={}), checkpoint)
+    deploy_cfg = tmp_path / 'vos_onnxruntime_static-32x32.py'
+    deploy_cfg.write_text(f"_base_ = ['{DEPLOY_CONFIGS}/vos_onnxruntime_static-480x854.py']\n"
+                          f"ir_config = dict(input_shape=[{TINY['size'][0]}, {TINY['size'][1]}])\n"
+                          'codebase_config = dict(max_objects=4)\n')
+    deploy_dir = str(tmp_path / 'deploy')
+    assert deploy_tool.main([str(deploy_cfg), config, checkpoint, '--work-dir', deploy_dir, '--quiet',
+                             '--no-verify']) == 0
+    scores = {}
+    for backend in ('torch', 'onnxruntime'):
+        extra = ['--backend', 'onnxruntime', '--deploy-dir', deploy_dir] if backend == 'onnxruntime' else []
+        cmd = [sys.executable, 'tools/test.py', config, checkpoint, '--out', str(tmp_path / backend), '--work-dir',
+               str(tmp_path / f'work_{backend}'), *extra, '--cfg-options', *data_options(data_root)]
+        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        with open(sorted(glob.glob(str(tmp_path / f'work_{backend}' / '*' / 'test_results.json')))[-1]) as f:
+            scores[backend] = json.load(f)['davis/J&F-Mean']
+        if backend == 'onnxruntime':
+            assert 'ONNXRuntimeNetwork' in result.stdout + result.stderr
+    assert abs(scores['torch'] - scores['onnxruntime']) <= 0.1
+    videos = sorted(os.listdir(tmp_path / 'torch'))
+    assert len(videos) == TINY['num_val_videos']
+    for video in videos:
+        _, masks_t, _ = _masks(tmp_path / 'torch' / video)
+        _, masks_o, _ = _masks(tmp_path / 'onnxruntime' / video)
+        assert len(masks_t) == len(masks_o) == TINY['num_frames']
+        assert min(mean_object_iou(a, b) for a, b in zip(masks_o, masks_t)) >= 0.99
