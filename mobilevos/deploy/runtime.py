@@ -68,6 +68,8 @@ class ONNXRuntimeNetwork:
         precision: which variant to run (``'fp32'``, ``'int8'``); default: the export's default.
         num_threads: ONNX Runtime intra-op threads (``None``: its default).
         providers: ONNX Runtime execution providers (default CPU).
+        spinning: let ONNX Runtime's idle threads spin-wait (its default; off here because the loop
+            runs torch ops between session calls, which spinning threads slow down).
 
     Attributes:
         meta: the folder's ``export_meta.json``.
@@ -88,7 +90,8 @@ class ONNXRuntimeNetwork:
                  deploy_dir: str,
                  precision: Optional[str] = None,
                  num_threads: Optional[int] = None,
-                 providers: Sequence[str] = ('CPUExecutionProvider', )):
+                 providers: Sequence[str] = ('CPUExecutionProvider', ),
+                 spinning: bool = False):
         import onnxruntime as ort
         self.deploy_dir = str(deploy_dir)
         self.meta = read_meta(self.deploy_dir, backend='onnxruntime')
@@ -105,6 +108,8 @@ class ONNXRuntimeNetwork:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if num_threads is not None:
             options.intra_op_num_threads = num_threads
+        # the loop runs torch ops between the sessions: threads that spin-wait for work would compete with them
+        options.add_session_config_entry('session.intra_op.allow_spinning', '1' if spinning else '0')
         options.log_severity_level = 3
         self.sessions = {}
         self.io: Dict[str, Tuple[List[str], List[str]]] = {}
