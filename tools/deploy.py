@@ -35,7 +35,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Export the per-frame graphs of a mobilevos model',
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split('Examples::')[0].strip())
-    parser.add_argument('deploy_cfg', help='deploy config, e.g. configs/deploy/vos_onnxruntime_static-480x854.py')
+    parser.add_argument('deploy_cfg',
+                        help='deploy config, e.g. configs/deploy/vos_onnxruntime_static-480x854.py')
     parser.add_argument('model_cfg', help='model config (a network, or a distillation config: its student)')
     parser.add_argument('checkpoint', help='checkpoint (.pth): network or distillation weights')
     parser.add_argument('--work-dir', required=True, help='output folder for the graphs and export_meta.json')
@@ -47,10 +48,13 @@ def parse_args(argv=None):
 
 
 def _summary(meta: dict, work_dir: str) -> str:
-    lines = [f'{meta["backend"]} export of {meta["model"]["type"]} ({meta["model"]["num_parameters"] / 1e6:.2f} M '
-             f'parameters) in {work_dir}:']
+    lines = [
+        f'{meta["backend"]} export of {meta["model"]["type"]} ({meta["model"]["num_parameters"] / 1e6:.2f} M '
+        f'parameters) in {work_dir}:'
+    ]
     for graph, info in meta['graphs'].items():
-        sizes = ', '.join(f'{p} {info["files"][p]} {info["bytes"][p] / 1e6:.2f} MB' for p in meta['precisions'])
+        sizes = ', '.join(f'{p} {info["files"][p]} {info["bytes"][p] / 1e6:.2f} MB'
+                          for p in meta['precisions'])
         lines.append(f'  {graph:<14} {sizes}')
     inp = meta['input']
     shape = inp['frame_size'] if inp['frame_size'] else f'dynamic ({", ".join(inp["dynamic_axes"])})'
@@ -75,8 +79,8 @@ def main(argv=None) -> int:
                       args.work_dir,
                       verify=not args.no_verify,
                       log=None if args.quiet else print)
-    except (DeployError, CheckpointMismatchError, InferenceInputError, FileNotFoundError, ValueError, TypeError,
-            UnsafeCheckpointError) as err:
+    except (DeployError, CheckpointMismatchError, InferenceInputError, FileNotFoundError, ValueError,
+            TypeError, UnsafeCheckpointError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     print(_summary(meta, args.work_dir))

@@ -79,9 +79,10 @@ def main(argv=None) -> int:
             from mobilevos.deploy import DeployError
             from mobilevos.deploy.runtime import load_runtime
             if args.deploy_dir is None:
-                raise ValueError('--backend onnxruntime needs --deploy-dir (a folder written by tools/deploy.py)')
+                raise ValueError('--backend onnxruntime needs --deploy-dir (a folder from tools/deploy.py)')
             try:
-                model, weights = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision), None
+                model = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision)
+                weights = None
             except DeployError as err:
                 raise ValueError(str(err)) from err
         elif args.deploy_dir is not None or args.precision is not None:

@@ -68,7 +68,7 @@ def main(argv=None):
     if args.backend == 'onnxruntime':
         from mobilevos.deploy.runtime import load_runtime
         if not args.deploy_dir:
-            raise SystemExit('error: --backend onnxruntime needs --deploy-dir (a folder written by tools/deploy.py)')
+            raise SystemExit('error: --backend onnxruntime needs --deploy-dir (from tools/deploy.py)')
         runner.test_loop.runtime = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision)
         runner.logger.info(f'segmenting with {runner.test_loop.runtime!r}')
     metrics = runner.test()

@@ -9,15 +9,14 @@
 """
 from .api import deploy, export_network, load_network
 from .config import DEFAULT_GRAPH_NAMES, GRAPH_NAMES, DeployConfig, parse_deploy_config
-from .errors import (DeployConfigError, DeployError, GraphExportError, RuntimeInputError,
-                     UnsupportedOpError)
+from .errors import (DeployConfigError, DeployError, GraphExportError, RuntimeInputError, UnsupportedOpError)
 from .graphs import CALL_ORDER, build_graph_specs
 from .meta import META_FILE, read_meta, weights_sha256
-from .runtime import ONNXRuntimeNetwork
+from .runtime import ONNXRuntimeNetwork, load_runtime
 
 __all__ = [
     'deploy', 'export_network', 'load_network', 'DEFAULT_GRAPH_NAMES', 'GRAPH_NAMES', 'DeployConfig',
     'parse_deploy_config', 'DeployConfigError', 'DeployError', 'GraphExportError', 'RuntimeInputError',
     'UnsupportedOpError', 'CALL_ORDER', 'build_graph_specs', 'META_FILE', 'read_meta', 'weights_sha256',
-    'ONNXRuntimeNetwork'
+    'ONNXRuntimeNetwork', 'load_runtime'
 ]

@@ -2,7 +2,6 @@
 import copy
 import os
 import os.path as osp
-import shutil
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -46,9 +45,8 @@ def _slot_descriptions(memory: dict, frames: int) -> List[str]:
     kind = memory.get('type')
     if kind == 'FirstLatestMemory' and memory.get('keep_first', True):
         latest = frames - 1
-        return ['the first annotated frame (kept for the whole video)'] + [
-            f'latest stored frame {i + 1} of {latest}, oldest first' for i in range(latest)
-        ]
+        return ['the first annotated frame (kept for the whole video)'
+                ] + [f'latest stored frame {i + 1} of {latest}, oldest first' for i in range(latest)]
     return [f'latest stored frame {i + 1} of {frames}, oldest first' for i in range(frames)]
 
 
@@ -57,7 +55,8 @@ def _tensor_entries(spec_tensors, dims: Dict[str, int], dynamic) -> List[dict]:
     for t in spec_tensors:
         axes = t.axes(dynamic)
         shape = [axes[i] if i in axes else v for i, v in enumerate(t.resolve(dims))]
-        entries.append(dict(name=t.name, role=t.role, shape=shape, symbolic_shape=list(t.shape), dtype=t.dtype))
+        entries.append(
+            dict(name=t.name, role=t.role, shape=shape, symbolic_shape=list(t.shape), dtype=t.dtype))
     return entries
 
 
@@ -74,8 +73,10 @@ def build_meta(cfg: DeployConfig, network: nn.Module, specs: List[GraphSpec], di
     for spec in specs:
         graphs[spec.name] = dict(step=spec.step,
                                  files=files[spec.name],
-                                 bytes={p: path_size(osp.join(work_dir, f))
-                                        for p, f in files[spec.name].items()},
+                                 bytes={
+                                     p: path_size(osp.join(work_dir, f))
+                                     for p, f in files[spec.name].items()
+                                 },
                                  inputs=_tensor_entries(spec.inputs, dims, cfg.dynamic_axes),
                                  outputs=_tensor_entries(spec.outputs, dims, cfg.dynamic_axes))
     versions = dict(torch=torch.__version__)
@@ -112,16 +113,19 @@ def build_meta(cfg: DeployConfig, network: nn.Module, specs: List[GraphSpec], di
                    padding=('resize the frame to frame_size (static graphs), normalise, then pad bottom and '
                             'right with 0 up to input_size (multiples of size_divisor)'),
                    dynamic_axes=list(cfg.dynamic_axes)),
-        memory=dict(policy=dict(cfg.memory),
-                    frames=cfg.memory_frames,
-                    slots=_slot_descriptions(cfg.memory, cfg.memory_frames),
-                    padding=('a slot with no frame yet: memory_key_t = the last stored key, memory_values_t = 0, '
-                             'memory_valid[:, :, t] = 0 (before the second frame every slot repeats frame 0)'),
-                    valid=('memory_valid[0, k, t] = 1 if object k was known (annotated on or before that frame) '
-                           'when slot t was stored, else 0'),
-                    update=('after aggregate, unless it is the video\'s last frame: values = value_encoder(...); '
-                            'the first frame stored with an annotation fills the first slot for good; every '
-                            'other stored frame becomes the latest (the oldest latest slot is dropped)')),
+        memory=dict(
+            policy=dict(cfg.memory),
+            frames=cfg.memory_frames,
+            slots=_slot_descriptions(cfg.memory, cfg.memory_frames),
+            padding=('a slot with no frame yet repeats the last stored key (and values; they are masked) '
+                     'with memory_valid[:, :, t] = 0; the key must be a real one so that the softmax over '
+                     'memory positions does not underflow on the real frames. Slot order does not matter '
+                     'as long as a slot\'s key, values and memory_valid column stay together'),
+            valid=('memory_valid[0, k, t] = 1 if object k was known (annotated on or before that frame) '
+                   'when slot t was stored, else 0'),
+            update=('after aggregate, unless it is the video\'s last frame: values = value_encoder(...); '
+                    'the first frame stored with an annotation fills the first slot for good; every '
+                    'other stored frame becomes the latest (the oldest latest slot is dropped)')),
         objects=dict(max_objects=cfg.max_objects,
                      dynamic='objects' in cfg.dynamic_axes,
                      padding=('objects are numbered 1..K in order of first annotation; unused object slots '
@@ -135,12 +139,14 @@ def build_meta(cfg: DeployConfig, network: nn.Module, specs: List[GraphSpec], di
                      aggregate_padded_logit=PADDED_LOGIT),
         graphs=graphs,
         call_order=CALL_ORDER,
-        postprocess=('labels = argmax over the K+1 channels of aggregate.logits (0 = background, k = object k); '
-                     'crop to the frame size before padding, resize to the original frame (nearest)'),
+        postprocess=(
+            'labels = argmax over the K+1 channels of aggregate.logits (0 = background, k = object k); '
+            'crop to the frame size before padding, resize to the original frame (nearest)'),
     )
 
 
-def _check_io(spec: GraphSpec, described: Dict[str, List[dict]], dims: Dict[str, int], dynamic, path: str) -> None:
+def _check_io(spec: GraphSpec, described: Dict[str, List[dict]], dims: Dict[str, int], dynamic,
+              path: str) -> None:
     """The written file's input/output names (and static shapes) are those of the spec."""
     for part, tensors in (('inputs', spec.inputs), ('outputs', spec.outputs)):
         names = [t['name'] for t in described[part]]
@@ -150,8 +156,10 @@ def _check_io(spec: GraphSpec, described: Dict[str, List[dict]], dims: Dict[str,
         for entry, tensor in zip(described[part], tensors):
             if not entry['shape']:
                 continue  # coremltools may leave output shapes unset
-            want = [v if i not in tensor.axes(dynamic) else entry['shape'][i]
-                    for i, v in enumerate(tensor.resolve(dims))]
+            want = [
+                v if i not in tensor.axes(dynamic) else entry['shape'][i]
+                for i, v in enumerate(tensor.resolve(dims))
+            ]
             if list(entry['shape']) != want:
                 raise GraphExportError(f'{path}: {part[:-1]} {entry["name"]} has shape {entry["shape"]}, '
                                        f'expected {want}')
@@ -218,12 +226,15 @@ def export_network(network: nn.Module,
         from .coreml_export import coreml_io, export_coreml_graph
         program_diffs = {}
         for index, spec in enumerate(specs):
-            names = {p: (f'{spec.name}.mlpackage' if p == 'fp32' else f'{spec.name}.{p}.mlpackage')
-                     for p in cfg.precisions}
+            names = {
+                p: (f'{spec.name}.mlpackage' if p == 'fp32' else f'{spec.name}.{p}.mlpackage')
+                for p in cfg.precisions
+            }
             log(f'  {spec.name}: torch.export + coremltools -> {", ".join(names.values())}')
-            program_diffs[spec.name] = export_coreml_graph(spec, spec.example_inputs(dims, seed=index),
-                                                           {p: osp.join(work_dir, n) for p, n in names.items()},
-                                                           cfg.coreml['minimum_deployment_target'])
+            program_diffs[spec.name] = export_coreml_graph(spec, spec.example_inputs(dims, seed=index), {
+                p: osp.join(work_dir, n)
+                for p, n in names.items()
+            }, cfg.coreml['minimum_deployment_target'])
             for name in names.values():
                 _check_io(spec, coreml_io(osp.join(work_dir, name)), dims, cfg.dynamic_axes, name)
             files[spec.name] = names
@@ -258,7 +269,8 @@ def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, dims: Dict[str, int]
     from .runtime import ONNXRuntimeNetwork
     q = cfg.quantization
     size = cfg.input_shape or cfg.example_shape
-    log(f'  int8: calibrating on {q["num_videos"]} synthetic videos x {q["num_frames"]} frames at {list(size)}')
+    log(f'  int8: calibrating on {q["num_videos"]} synthetic videos x {q["num_frames"]} frames '
+        f'at {list(size)}')
     videos = synthetic_calibration_videos(q['num_videos'], q['num_frames'], size, cfg.max_objects, q['seed'])
     feeds = record_feeds(ONNXRuntimeNetwork(work_dir, precision='fp32'), videos)
     for graph, info in meta['graphs'].items():
@@ -272,9 +284,12 @@ def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, dims: Dict[str, int]
         else:
             info['files']['int8'] = fp32  # stays fp32 (e.g. the read-out's softmax)
             info['bytes']['int8'] = info['bytes']['fp32']
-    meta['quantization'] = dict(q, graphs=list(q['graphs']), op_types=list(q['op_types']),
-                                calibration=('synthetic videos from mobilevos.datasets.synthetic.generate_video, '
-                                             'run through the fp32 graphs with the video loop'))
+    meta['quantization'] = dict(
+        q,
+        graphs=list(q['graphs']),
+        op_types=list(q['op_types']),
+        calibration=('synthetic videos from mobilevos.datasets.synthetic.generate_video, '
+                     'run through the fp32 graphs with the video loop'))
 
 
 def deploy(deploy_cfg: Union[str, Config, dict],
@@ -309,12 +324,3 @@ def deploy(deploy_cfg: Union[str, Config, dict],
                       num_parameters=sum(p.numel() for p in network.parameters()))
     return export_network(network, cfg, work_dir, model_info, verify=verify, log=log)
 
-
-def clean_work_dir(work_dir: str) -> None:
-    """Remove a previous export's graph files and meta from ``work_dir`` (other files stay)."""
-    if not osp.isdir(work_dir):
-        return
-    for name in os.listdir(work_dir):
-        if name == META_FILE or name.endswith(('.onnx', '.mlpackage')):
-            path = osp.join(work_dir, name)
-            shutil.rmtree(path) if osp.isdir(path) else os.remove(path)

@@ -82,7 +82,8 @@ class DeployConfig:
         graph_names: per graph ``dict(inputs=[...], outputs=[...])`` (``{slot}`` not yet expanded).
         memory: the memory policy (a MEMORY config) the graphs are made for.
         memory_frames: ``T``, frames the memory holds at most (slots of ``read_memory``).
-        max_objects: ``K`` of static graphs; with dynamic ``objects``, the most objects accepted (or ``None``).
+        max_objects: ``K`` of static graphs; with dynamic ``objects``, the most objects accepted
+            (or ``None``).
         quantization: int8 settings (onnxruntime int8 only).
         coreml: coreml settings (``convert_to``, ``minimum_deployment_target``).
         raw: the three dicts as read.
@@ -147,8 +148,9 @@ def memory_capacity(memory: dict, path: str = '<memory>') -> int:
             'capacity); exported graphs read a fixed number of memory frames: use FirstLatestMemory '
             '(keep_first, num_latest=N) or FIFOMemory(size=N)')
     if getattr(bank, 'top_k', None) is not None:
-        _fail(path, 'codebase_config.memory sets top_k; exported graphs pad the memory to its capacity, '
-              'which top-k read-out would see: use the network\'s own top_k (MemoryReader) or none')
+        _fail(
+            path, 'codebase_config.memory sets top_k; exported graphs pad the memory to its capacity, '
+            'which top-k read-out would see: use the network\'s own top_k (MemoryReader) or none')
     return capacity
 
 
@@ -156,7 +158,8 @@ def _graph_names(ir: dict, path: str) -> Dict[str, Dict[str, List[str]]]:
     given = ir.get('graph_names') or {}
     unknown = set(given) - set(GRAPH_NAMES)
     if unknown:
-        _fail(path, f'ir_config.graph_names has unknown graphs {sorted(unknown)}; graphs are {list(GRAPH_NAMES)}')
+        _fail(path,
+              f'ir_config.graph_names has unknown graphs {sorted(unknown)}; graphs are {list(GRAPH_NAMES)}')
     names = copy.deepcopy(DEFAULT_GRAPH_NAMES)
     for graph, parts in given.items():
         for part in ('inputs', 'outputs'):
@@ -165,12 +168,14 @@ def _graph_names(ir: dict, path: str) -> Dict[str, Dict[str, List[str]]]:
             value = list(parts[part])
             default = DEFAULT_GRAPH_NAMES[graph][part]
             if len(value) != len(default):
-                _fail(path, f'ir_config.graph_names.{graph}.{part} has {len(value)} names, the graph has '
-                      f'{len(default)} ({default})')
+                _fail(
+                    path, f'ir_config.graph_names.{graph}.{part} has {len(value)} names, the graph has '
+                    f'{len(default)} ({default})')
             for new, old in zip(value, default):
                 if ('{slot}' in old) != ('{slot}' in str(new)):
-                    _fail(path, f'ir_config.graph_names.{graph}.{part}: {new!r} replaces {old!r}; memory slot '
-                          'names must contain "{slot}" exactly where the default does')
+                    _fail(
+                        path, f'ir_config.graph_names.{graph}.{part}: {new!r} replaces {old!r}; memory slot '
+                        'names must contain "{slot}" exactly where the default does')
             names[graph][part] = value
     for graph, parts in names.items():
         flat = [n.replace('{slot}', '0') for n in parts['inputs'] + parts['outputs']]
@@ -215,13 +220,15 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
     expected_ir = BACKENDS[backend]['ir']
     ir_type = ir.get('type', expected_ir)
     if ir_type != expected_ir:
-        _fail(path, f'ir_config.type {ir_type!r} does not fit backend {backend!r}, which takes {expected_ir!r}')
+        _fail(path,
+              f'ir_config.type {ir_type!r} does not fit backend {backend!r}, which takes {expected_ir!r}')
     precision = backend_cfg.get('precision', 'fp32')
     precisions = (precision, ) if isinstance(precision, str) else tuple(precision)
     for item in precisions:
         if item not in BACKENDS[backend]['precisions']:
-            _fail(path, f'backend_config.precision {item!r} is not offered for {backend}; use one of '
-                  f'{list(BACKENDS[backend]["precisions"])} (or a list of them)')
+            _fail(
+                path, f'backend_config.precision {item!r} is not offered for {backend}; use one of '
+                f'{list(BACKENDS[backend]["precisions"])} (or a list of them)')
     if not precisions or len(set(precisions)) != len(precisions):
         _fail(path, f'backend_config.precision {precision!r} must name distinct precisions')
     if 'int8' in precisions and 'fp32' not in precisions:
@@ -241,16 +248,19 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
     spatial_dynamic = 'height' in dynamic or 'width' in dynamic
     if backend == 'coreml' and (dynamic or input_shape is None):
         _fail(
-            path, f'dynamic shapes were requested (dynamic_axes={list(dynamic)}, input_shape={input_shape}) but '
+            path,
+            f'dynamic shapes were requested (dynamic_axes={list(dynamic)}, input_shape={input_shape}) but '
             'the coreml exporter writes static graphs only (torch.export specialises every shape): set '
             'ir_config.input_shape=[H, W] and dynamic_axes=() (a static config, e.g. '
             'vos_coreml_static-480x854.py)')
     if input_shape is None and not spatial_dynamic:
-        _fail(path, 'ir_config.input_shape is None but dynamic_axes has neither height nor width: '
-              'give a static [H, W] or make height/width dynamic')
+        _fail(
+            path, 'ir_config.input_shape is None but dynamic_axes has neither height nor width: '
+            'give a static [H, W] or make height/width dynamic')
     if input_shape is not None and spatial_dynamic:
-        _fail(path, f'ir_config.input_shape {list(input_shape)} is static but dynamic_axes has '
-              f'{[a for a in dynamic if a != "objects"]}: set input_shape=None for a dynamic config')
+        _fail(
+            path, f'ir_config.input_shape {list(input_shape)} is static but dynamic_axes has '
+            f'{[a for a in dynamic if a != "objects"]}: set input_shape=None for a dynamic config')
     example = _shape(ir.get('example_shape', [64, 96]), path, 'ir_config.example_shape')
     graph_names = _graph_names(ir, path)
 
@@ -269,8 +279,9 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
     if max_objects is not None and (not isinstance(max_objects, int) or max_objects < 1):
         _fail(path, f'codebase_config.max_objects must be a positive int, got {max_objects!r}')
     if max_objects is None and 'objects' not in dynamic:
-        _fail(path, 'codebase_config.max_objects is needed: the graphs have a static number of objects '
-              "(or add 'objects' to ir_config.dynamic_axes)")
+        _fail(
+            path, 'codebase_config.max_objects is needed: the graphs have a static number of objects '
+            "(or add 'objects' to ir_config.dynamic_axes)")
 
     quantization = None
     if 'int8' in precisions:
@@ -278,8 +289,9 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
         given = dict(backend_cfg.get('quantization') or {})
         unknown = set(given) - set(quantization)
         if unknown:
-            _fail(path, f'backend_config.quantization has unknown keys {sorted(unknown)}; known: '
-                  f'{sorted(quantization)}')
+            _fail(
+                path, f'backend_config.quantization has unknown keys {sorted(unknown)}; known: '
+                f'{sorted(quantization)}')
         quantization.update(given)
         bad = [g for g in quantization['graphs'] if g not in graphs]
         if bad:

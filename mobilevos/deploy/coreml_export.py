@@ -101,7 +101,8 @@ def export_coreml_graph(spec: GraphSpec,
     try:
         target = getattr(ct.target, minimum_deployment_target)
     except AttributeError as err:
-        raise GraphExportError(f'unknown Core ML minimum_deployment_target {minimum_deployment_target!r}') from err
+        raise GraphExportError(
+            f'unknown Core ML minimum_deployment_target {minimum_deployment_target!r}') from err
     try:
         with torch.no_grad(), _quiet():
             program = torch.export.export(module, tuple(args)).run_decompositions(dict(COREML_DECOMPOSITIONS))
@@ -118,14 +119,17 @@ def export_coreml_graph(spec: GraphSpec,
     for precision, path in paths.items():
         try:
             with _quiet():
-                model = ct.convert(program,
-                                   convert_to='mlprogram',
-                                   inputs=[ct.TensorType(name=t.name, shape=tuple(a.shape), dtype=np.float32)
-                                           for t, a in zip(spec.inputs, args)],
-                                   outputs=[ct.TensorType(name=t.name, dtype=np.float32) for t in spec.outputs],
-                                   compute_precision=precisions[precision],
-                                   minimum_deployment_target=target,
-                                   skip_model_load=True)
+                model = ct.convert(
+                    program,
+                    convert_to='mlprogram',
+                    inputs=[
+                        ct.TensorType(name=t.name, shape=tuple(a.shape), dtype=np.float32)
+                        for t, a in zip(spec.inputs, args)
+                    ],
+                    outputs=[ct.TensorType(name=t.name, dtype=np.float32) for t in spec.outputs],
+                    compute_precision=precisions[precision],
+                    minimum_deployment_target=target,
+                    skip_model_load=True)
                 model.short_description = f'mobilevos {spec.name} (network.{spec.step}), {precision}'
                 if osp.exists(path):
                     shutil.rmtree(path)
@@ -161,6 +165,3 @@ def coreml_io(path: str) -> Dict[str, List[dict]]:
 
     return dict(inputs=describe(spec.description.input), outputs=describe(spec.description.output))
 
-
-def coreml_file_name(graph: str, precision: str) -> str:
-    return f'{graph}.mlpackage' if precision == 'fp32' else f'{graph}.{precision}.mlpackage'

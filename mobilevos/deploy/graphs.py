@@ -249,19 +249,18 @@ def build_graph_specs(network: nn.Module, cfg: DeployConfig) -> List[GraphSpec]:
                  f16=(1, c['C16'], h, w),
                  f8=(1, c['C8'], 'H/8', 'W/8'),
                  f4=(1, c['C4'], 'H/4', 'W/4'))
-    default_roles = dict(
-        key_encoder=(['frame'], ['key', 'query', 'f16', 'f8', 'f4']),
-        value_encoder=(['frame', 'f16', 'masks', 'others'], ['values']),
-        read_memory=(['key'] + [f'memory_key_{t}' for t in range(slots)] +
-                     [f'memory_values_{t}' for t in range(slots)] + ['memory_valid'], ['readout']),
-        decode=(['readout', 'query', 'f8', 'f4'], ['object_logits', 'prob']),
-        aggregate=(['prob', 'object_valid'], ['logits', 'masks', 'others']))
-    shapes = dict(
-        key_encoder=([frame], [key, feats['query'], feats['f16'], feats['f8'], feats['f4']]),
-        value_encoder=([frame, feats['f16'], per_object, per_object], [values]),
-        read_memory=([key] + [key] * slots + [values] * slots + [(1, 'K', slots)], [values]),
-        decode=([values, feats['query'], feats['f8'], feats['f4']], [per_object, per_object]),
-        aggregate=([per_object, (1, 'K')], [(1, 'K+1', 'H', 'W'), per_object, per_object]))
+    default_roles = dict(key_encoder=(['frame'], ['key', 'query', 'f16', 'f8', 'f4']),
+                         value_encoder=(['frame', 'f16', 'masks', 'others'], ['values']),
+                         read_memory=(['key'] + [f'memory_key_{t}' for t in range(slots)] +
+                                      [f'memory_values_{t}'
+                                       for t in range(slots)] + ['memory_valid'], ['readout']),
+                         decode=(['readout', 'query', 'f8', 'f4'], ['object_logits', 'prob']),
+                         aggregate=(['prob', 'object_valid'], ['logits', 'masks', 'others']))
+    shapes = dict(key_encoder=([frame], [key, feats['query'], feats['f16'], feats['f8'], feats['f4']]),
+                  value_encoder=([frame, feats['f16'], per_object, per_object], [values]),
+                  read_memory=([key] + [key] * slots + [values] * slots + [(1, 'K', slots)], [values]),
+                  decode=([values, feats['query'], feats['f8'], feats['f4']], [per_object, per_object]),
+                  aggregate=([per_object, (1, 'K')], [(1, 'K+1', 'H', 'W'), per_object, per_object]))
     modules = dict(key_encoder=KeyEncoderGraph(network),
                    value_encoder=ValueEncoderGraph(network),
                    read_memory=MemoryReadGraph(network, slots),
@@ -296,7 +295,9 @@ def export_dims(cfg: DeployConfig, size_divisor: int = 16) -> Dict[str, int]:
     return dict(H=pad(height), W=pad(width), K=objects, T=cfg.memory_frames)
 
 
-def eager_reference(network: nn.Module, graph: str, inputs: Sequence[torch.Tensor],
+def eager_reference(network: nn.Module,
+                    graph: str,
+                    inputs: Sequence[torch.Tensor],
                     num_slots: Optional[int] = None) -> Tuple[torch.Tensor, ...]:
     """What the network's own step computes for a graph's inputs (the parity reference).
 

@@ -70,7 +70,8 @@ def path_size(path: str) -> int:
 def dumps_compact(data) -> str:
     """JSON with 2-space indents, lists of scalars (shapes) kept on one line."""
     text = json.dumps(data, indent=2)
-    return re.sub(r'\[\s+([^\[\]{}]*?)\s+\]', lambda m: '[' + re.sub(r',\s*\n\s*', ', ', m.group(1)) + ']', text)
+    return re.sub(r'\[\s+([^\[\]{}]*?)\s+\]', lambda m: '[' + re.sub(r',\s*\n\s*', ', ', m.group(1)) + ']',
+                  text)
 
 
 def write_meta(meta: dict, work_dir: str) -> str:
@@ -111,10 +112,12 @@ def read_meta(deploy_dir: str, backend: Optional[str] = None) -> Dict:
         raise DeployError(f'{path} has format_version {meta["format_version"]}; this mobilevos reads '
                           f'{FORMAT_VERSION}: export again with tools/deploy.py')
     if backend is not None and meta['backend'] != backend:
-        raise DeployError(f'{deploy_dir} holds a {meta["backend"]} export; {backend} is needed (export with a '
-                          f'{backend} deploy config, e.g. configs/deploy/vos_{backend}_static-480x854.py)')
+        raise DeployError(
+            f'{deploy_dir} holds a {meta["backend"]} export; {backend} is needed (export with a '
+            f'{backend} deploy config, e.g. configs/deploy/vos_{backend}_static-480x854.py)')
     for graph, info in meta['graphs'].items():
         for precision, name in info['files'].items():
             if not osp.exists(osp.join(str(deploy_dir), name)):
-                raise DeployError(f'{deploy_dir}: the {precision} file of graph {graph!r}, {name}, is missing')
+                raise DeployError(
+                    f'{deploy_dir}: the {precision} file of graph {graph!r}, {name}, is missing')
     return meta

@@ -7,7 +7,6 @@ outputs are the step's tensors (names and shapes in ``export_meta.json``).
 """
 import contextlib
 import io
-import os.path as osp
 import warnings
 from typing import Dict, List, Sequence
 
@@ -136,9 +135,9 @@ def probe_dynamic_axes(spec: GraphSpec, path: str, dims: Dict[str, int], dynamic
     if problem is not None:
         changed = {k: f'{dims[k]}->{probe[k]}' for k in probe if probe[k] != dims[k]}
         raise GraphExportError(
-            f'graph {spec.name!r} (network.{spec.step}) was exported with dynamic axes {list(dynamic_axes)} but '
-            f'does not run at other sizes ({changed}): {problem}. The TorchScript tracer fixed a size that the '
-            'code reads with x.shape; make that axis static in the deploy config (for objects: '
+            f'graph {spec.name!r} (network.{spec.step}) was exported with dynamic axes {list(dynamic_axes)} '
+            f'but does not run at other sizes ({changed}): {problem}. The TorchScript tracer fixed a size '
+            'that the code reads with x.shape; make that axis static in the deploy config (for objects: '
             'codebase_config.max_objects and no "objects" in ir_config.dynamic_axes)')
 
 
@@ -149,18 +148,12 @@ def onnx_io(path: str) -> Dict[str, List[dict]]:
     def describe(values) -> List[dict]:
         out = []
         for value in values:
-            dims = [d.dim_param if d.dim_param else int(d.dim_value) for d in value.type.tensor_type.shape.dim]
+            dims = [
+                d.dim_param if d.dim_param else int(d.dim_value) for d in value.type.tensor_type.shape.dim
+            ]
             elem = onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type).name
             out.append(dict(name=value.name, shape=dims, dtype=elem))
         return out
 
     return dict(inputs=describe(model.graph.input), outputs=describe(model.graph.output))
 
-
-def onnx_file_name(graph: str) -> str:
-    return f'{graph}.onnx'
-
-
-def check_written(path: str) -> None:
-    if not osp.isfile(path):
-        raise GraphExportError(f'{path} was not written')

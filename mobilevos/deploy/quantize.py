@@ -24,7 +24,10 @@ from mobilevos.datasets.synthetic import generate_video
 from .errors import DeployError
 
 
-def synthetic_calibration_videos(num_videos: int, num_frames: int, size: Sequence[int], max_objects,
+def synthetic_calibration_videos(num_videos: int,
+                                 num_frames: int,
+                                 size: Sequence[int],
+                                 max_objects,
                                  seed: int = 0) -> List[dict]:
     """Synthetic videos for calibration: ``dict(frames (T,H,W,3) uint8, masks (T,H,W) uint8)``.
 
@@ -51,8 +54,10 @@ def record_feeds(runtime, videos: Sequence[dict]) -> Dict[str, List[Dict[str, np
     """
     from mobilevos.inference import VideoInferencer
     feeds: Dict[str, List[Dict[str, np.ndarray]]] = {}
-    runtime.feed_recorder = lambda graph, feed: feeds.setdefault(graph, []).append(
-        {k: v.copy() for k, v in feed.items()})
+    runtime.feed_recorder = lambda graph, feed: feeds.setdefault(graph, []).append({
+        k: v.copy()
+        for k, v in feed.items()
+    })
     try:
         inferencer = VideoInferencer(runtime)
         for video in videos:
@@ -95,7 +100,8 @@ def quantize_graph(fp32_path: str, int8_path: str, feeds: List[Dict[str, np.ndar
                           'ran this graph')
     root = logging.getLogger()
     level = root.level
-    root.setLevel(logging.ERROR)  # ORT suggests its pre-processing, whose shape inference fails on these graphs
+    root.setLevel(
+        logging.ERROR)  # ORT suggests its pre-processing, whose shape inference fails on these graphs
     try:
         quantize_static(fp32_path,
                         int8_path,

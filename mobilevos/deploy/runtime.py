@@ -99,8 +99,10 @@ class ONNXRuntimeNetwork:
         if self.precision not in self.meta['precisions']:
             raise RuntimeInputError(f'{deploy_dir} has no {self.precision} graphs; it holds '
                                     f'{self.meta["precisions"]}')
-        missing = [g for g in ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
-                   if g not in self.meta['graphs']]
+        missing = [
+            g for g in ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
+            if g not in self.meta['graphs']
+        ]
         if missing:
             raise RuntimeInputError(f'{deploy_dir} lacks the graphs {missing} (codebase_config.graphs); '
                                     'the video loop needs all five')
@@ -108,7 +110,7 @@ class ONNXRuntimeNetwork:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if num_threads is not None:
             options.intra_op_num_threads = num_threads
-        # the loop runs torch ops between the sessions: threads that spin-wait for work would compete with them
+        # the loop runs torch ops between the sessions: spin-waiting threads would compete with them
         options.add_session_config_entry('session.intra_op.allow_spinning', '1' if spinning else '0')
         options.log_severity_level = 3
         self.sessions = {}
@@ -139,8 +141,9 @@ class ONNXRuntimeNetwork:
     # ----------------------------------------------------- nn.Module-like --
     def to(self, device: Union[str, torch.device]) -> 'ONNXRuntimeNetwork':
         if torch.device(device).type != 'cpu':
-            raise RuntimeInputError(f'the onnxruntime runtime of {self.deploy_dir} runs on the CPU and returns '
-                                    f'CPU tensors; got device {device}')
+            raise RuntimeInputError(
+                f'the onnxruntime runtime of {self.deploy_dir} runs on the CPU and returns '
+                f'CPU tensors; got device {device}')
         return self
 
     def eval(self) -> 'ONNXRuntimeNetwork':
@@ -160,15 +163,18 @@ class ONNXRuntimeNetwork:
     def _check_frame(self, frame: torch.Tensor, what: str) -> None:
         if self.input_size is not None and tuple(frame.shape[-2:]) != self.input_size:
             raise RuntimeInputError(
-                f'{what}: the graphs in {self.deploy_dir} are static for padded frames {list(self.input_size)} '
+                f'{what}: the graphs in {self.deploy_dir} are static for padded frames '
+                f'{list(self.input_size)} '
                 f'(frames {list(self.fixed_frame_size)}), got {list(frame.shape[-2:])}; resize frames to '
-                f'{list(self.fixed_frame_size)} (VideoInferencer does) or export with a dynamic deploy config')
+                f'{list(self.fixed_frame_size)} (VideoInferencer does) or export with a dynamic deploy config'
+            )
 
     def _objects(self, count: int, what: str) -> int:
         """Objects the graphs are run with for ``count`` real ones (K of static graphs)."""
         if self.max_objects is not None and count > self.max_objects:
             raise RuntimeInputError(
-                f'{what}: {count} objects, but the graphs in {self.deploy_dir} take at most {self.max_objects} '
+                f'{what}: {count} objects, but the graphs in {self.deploy_dir} take at most '
+                f'{self.max_objects} '
                 '(codebase_config.max_objects of the deploy config): export with a larger max_objects')
         return self.max_objects if self.static_objects else count
 
@@ -205,8 +211,9 @@ class ONNXRuntimeNetwork:
                 differs from the exported reader's.
         """
         if top_k is not None and top_k != self.top_k:
-            raise RuntimeInputError(f'read_memory: top_k={top_k} was asked, but the graphs in {self.deploy_dir} '
-                                    f'were exported with top_k={self.top_k}')
+            raise RuntimeInputError(
+                f'read_memory: top_k={top_k} was asked, but the graphs in {self.deploy_dir} '
+                f'were exported with top_k={self.top_k}')
         frames = memory_keys.shape[2]
         if frames > self.memory_frames or frames < 1:
             raise RuntimeInputError(
@@ -235,8 +242,11 @@ class ONNXRuntimeNetwork:
         """``readout (1,K,Cv,h,w), query, f8, f4`` -> per-object ``logits (1,K,H,W)``."""
         count = readout.shape[1]
         size = self._objects(count, 'decode')
-        logits, _ = self._run('decode', [_pad_axis(_numpy(readout), 1, size), _numpy(query_feat), _numpy(f8),
-                                         _numpy(f4)])
+        logits, _ = self._run(
+            'decode',
+            [_pad_axis(_numpy(readout), 1, size),
+             _numpy(query_feat),
+             _numpy(f8), _numpy(f4)])
         return torch.from_numpy(logits[:, :count])
 
     def _aggregate(self, prob: torch.Tensor, object_valid: Optional[torch.Tensor]) -> torch.Tensor:
@@ -244,8 +254,9 @@ class ONNXRuntimeNetwork:
         size = self._objects(count, 'aggregate')
         if object_valid is None:
             object_valid = torch.ones(prob.shape[:2])
-        logits, _, _ = self._run('aggregate', [_pad_axis(_numpy(prob), 1, size),
-                                               _pad_axis(_numpy(object_valid), 1, size)])
+        logits, _, _ = self._run('aggregate',
+                                 [_pad_axis(_numpy(prob), 1, size),
+                                  _pad_axis(_numpy(object_valid), 1, size)])
         return torch.from_numpy(logits[:, :count + 1])
 
 
@@ -276,7 +287,8 @@ def load_runtime(deploy_dir: str,
         if weights_sha256(network) != expected:
             source = runtime.meta['model'].get('checkpoint') or 'other weights'
             raise RuntimeInputError(
-                f'{deploy_dir} was exported from {source} (config {runtime.meta["model"].get("config")}), not from '
+                f'{deploy_dir} was exported from {source} (config {runtime.meta["model"].get("config")}), '
+                f'not from '
                 f'{checkpoint} with {model_cfg}: the weights differ; export again with tools/deploy.py')
         for key in ('mean', 'std'):
             ours = [float(v) for v in getattr(network.data_preprocessor, key).flatten()]

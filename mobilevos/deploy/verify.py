@@ -5,7 +5,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from .graphs import TensorSpec, eager_reference, random_input, resolve_dim
+from .graphs import TensorSpec, eager_reference, random_input
 from .meta import read_meta
 
 
@@ -38,7 +38,9 @@ def lecun_random_init_(network: torch.nn.Module, seed: int = 0) -> torch.nn.Modu
     return network
 
 
-def meta_dims(meta: dict, height: Optional[int] = None, width: Optional[int] = None,
+def meta_dims(meta: dict,
+              height: Optional[int] = None,
+              width: Optional[int] = None,
               objects: Optional[int] = None) -> Dict[str, int]:
     """Concrete ``H, W, K, T`` for an export: its static sizes, or the given ones for dynamic axes."""
     inp, dynamic = meta['input'], meta['input']['dynamic_axes']
@@ -137,4 +139,7 @@ def jf_mean(gt: Sequence[np.ndarray], preds: Sequence[np.ndarray]) -> float:
     return float((result.j.mean() + result.f.mean()) / 2)
 
 
-__all__ = ['lecun_random_init_', 'meta_dims', 'graph_parity', 'mean_object_iou', 'segment_video', 'jf_mean', 'resolve_dim']
+__all__ = [
+    'lecun_random_init_', 'meta_dims', 'graph_parity', 'mean_object_iou', 'segment_video', 'jf_mean',
+    'resolve_dim'
+]

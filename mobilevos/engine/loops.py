@@ -89,7 +89,7 @@ class VideoEvaluationLoop(BaseLoop):
         self.size = size
         self.max_videos = max_videos
         self.last_speed: Dict[str, float] = {}
-        # a runtime of exported graphs to segment with instead of the model (tools/test.py --backend onnxruntime)
+        # exported graphs to segment with instead of the model (tools/test.py --backend onnxruntime)
         self.runtime = None
 
     def _videos(self) -> List[int]:

@@ -133,8 +133,8 @@ class VideoInferencer:
         self.model = build_network(model)
         if weights is not None:
             if is_step_runtime(self.model):
-                raise ValueError(f'weights {weights} cannot be loaded into {self.model!r}: an exported runtime '
-                                 'holds its weights in its graphs')
+                raise ValueError(f'weights {weights} cannot be loaded into {self.model!r}: an exported '
+                                 'runtime holds its weights in its graphs')
             load_model_weights(self.model, weights, strict=strict)
         for step in STEP_METHODS:
             if not hasattr(self.model, step):

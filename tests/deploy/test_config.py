@@ -16,8 +16,10 @@ def shipped():
 
 
 def test_the_required_configs_ship():
-    assert {'vos_onnxruntime_static-480x854.py', 'vos_onnxruntime_dynamic.py', 'vos_coreml_static-480x854.py',
-            'vos_coreml-fp16_static-480x854.py', 'vos_onnxruntime-int8_static-480x854.py'} <= set(shipped())
+    assert {
+        'vos_onnxruntime_static-480x854.py', 'vos_onnxruntime_dynamic.py', 'vos_coreml_static-480x854.py',
+        'vos_coreml-fp16_static-480x854.py', 'vos_onnxruntime-int8_static-480x854.py'
+    } <= set(shipped())
 
 
 @pytest.mark.parametrize('name', shipped())
@@ -35,7 +37,8 @@ def test_shipped_config_matches_its_name(name):
     if cfg.ir == 'onnx':
         assert cfg.opset >= 17
     assert cfg.graphs == ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
-    assert cfg.memory == dict(type='FirstLatestMemory', keep_first=True, num_latest=1) and cfg.memory_frames == 2
+    assert cfg.memory == dict(type='FirstLatestMemory', keep_first=True,
+                              num_latest=1) and cfg.memory_frames == 2
     assert cfg.max_objects == 3
     assert set(cfg.raw) == {'ir_config', 'codebase_config', 'backend_config'}
 
@@ -51,24 +54,29 @@ def write(tmp_path, name, base, extra):
      'dynamic shapes were requested.*coreml exporter writes static graphs only'),
     ('vos_coreml_static-480x854.py', "ir_config = dict(dynamic_axes=('objects', ))",
      'dynamic shapes were requested'),
-    ('vos_onnxruntime_static-480x854.py', 'ir_config = dict(opset_version=11)', 'opset_version must be an int >= 17'),
-    ('vos_onnxruntime_static-480x854.py', "codebase_config = dict(memory=dict(_delete_=True, type='InfiniteMemory'))",
+    ('vos_onnxruntime_static-480x854.py', 'ir_config = dict(opset_version=11)',
+     'opset_version must be an int >= 17'),
+    ('vos_onnxruntime_static-480x854.py',
+     "codebase_config = dict(memory=dict(_delete_=True, type='InfiniteMemory'))",
      'unbounded.*FirstLatestMemory'),
     ('vos_onnxruntime_static-480x854.py', "backend_config = dict(precision='fp16')",
      "precision 'fp16' is not offered for onnxruntime"),
-    ('vos_onnxruntime_static-480x854.py', "backend_config = dict(type='tensorrt')", "'tensorrt' is not supported"),
-    ('vos_onnxruntime_static-480x854.py', "ir_config = dict(dynamic_axes=('time', ))", r"\['time'\] are unknown"),
+    ('vos_onnxruntime_static-480x854.py', "backend_config = dict(type='tensorrt')",
+     "'tensorrt' is not supported"),
+    ('vos_onnxruntime_static-480x854.py', "ir_config = dict(dynamic_axes=('time', ))",
+     r"\['time'\] are unknown"),
     ('vos_onnxruntime_static-480x854.py', "ir_config = dict(input_shape=None)", 'neither height nor width'),
     ('vos_onnxruntime_static-480x854.py', "ir_config = dict(input_shape=[8, 8])", 'too small'),
-    ('vos_onnxruntime_static-480x854.py', "codebase_config = dict(graphs=('encoder', ))", 'distinct names from'),
+    ('vos_onnxruntime_static-480x854.py', "codebase_config = dict(graphs=('encoder', ))",
+     'distinct names from'),
     ('vos_onnxruntime_static-480x854.py', "codebase_config = dict(max_objects=0)", 'positive int'),
-    ('vos_onnxruntime_static-480x854.py', "ir_config = dict(graph_names=dict(decode=dict(outputs=['logits'])))",
-     'has 1 names, the graph has 2'),
+    ('vos_onnxruntime_static-480x854.py',
+     "ir_config = dict(graph_names=dict(decode=dict(outputs=['logits'])))", 'has 1 names, the graph has 2'),
     ('vos_onnxruntime_static-480x854.py',
      "ir_config = dict(graph_names=dict(read_memory=dict(inputs=['key', 'mk', 'mv_{slot}', 'valid'])))",
      'must contain "\\{slot\\}"'),
-    ('vos_onnxruntime_static-480x854.py', "ir_config = dict(graph_names=dict(aggregate=dict(inputs=['p', 'p'])))",
-     'repeats a name'),
+    ('vos_onnxruntime_static-480x854.py',
+     "ir_config = dict(graph_names=dict(aggregate=dict(inputs=['p', 'p'])))", 'repeats a name'),
     ('vos_onnxruntime_int8_static-480x854.py', '', 'does not exist'),
 ])
 def test_bad_settings_are_clear_errors_naming_the_file(tmp_path, base, extra, message):

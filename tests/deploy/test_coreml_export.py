@@ -24,6 +24,9 @@ _spec.loader.exec_module(deploy_tool)
 
 GRAPHS = ['key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate']
 
+#: the conversion of the fixture takes ~50 s on 2 cores (torch.export + two coremltools conversions of 5 graphs)
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope='module')
 def coreml_export(tmp_path_factory):
@@ -36,8 +39,9 @@ def coreml_export(tmp_path_factory):
     network = load_network(STUDENT_CONFIGS['mbv2-noaspp'])
     checkpoint = save_state_dict(network, str(root / 'noaspp.pth'))
     work_dir = root / 'out'
-    assert deploy_tool.main([str(config), STUDENT_CONFIGS['mbv2-noaspp'], checkpoint, '--work-dir',
-                             str(work_dir), '--quiet']) == 0
+    assert deploy_tool.main(
+        [str(config), STUDENT_CONFIGS['mbv2-noaspp'], checkpoint, '--work-dir',
+         str(work_dir), '--quiet']) == 0
     with open(work_dir / 'export_meta.json') as f:
         meta = json.load(f)
     return dict(dir=str(work_dir), meta=meta)
@@ -45,7 +49,9 @@ def coreml_export(tmp_path_factory):
 
 def test_packages_reload_with_the_names_and_shapes_of_export_meta(coreml_export):
     meta, work_dir = coreml_export['meta'], coreml_export['dir']
-    assert meta['backend'] == 'coreml' and meta['precision'] == 'fp32' and meta['precisions'] == ['fp32', 'fp16']
+    assert meta['backend'] == 'coreml' and meta['precision'] == 'fp32' and meta['precisions'] == [
+        'fp32', 'fp16'
+    ]
     assert meta['input']['frame_size'] == [64, 64] and meta['objects']['max_objects'] == 2
     assert meta['ir']['type'] == 'torch.export' and meta['ir']['opset'] is None
     assert list(meta['graphs']) == GRAPHS
@@ -61,8 +67,11 @@ def test_packages_reload_with_the_names_and_shapes_of_export_meta(coreml_export)
                 assert [(t['name'], t['shape'], t['dtype']) for t in described[part]] == \
                     [(t['name'], t['shape'], 'float32') for t in info[part]], (graph, precision, part)
     read = [t['name'] for t in meta['graphs']['read_memory']['inputs']]
-    assert read == ['key', 'memory_key_0', 'memory_key_1', 'memory_values_0', 'memory_values_1', 'memory_valid']
-    assert meta['graphs']['read_memory']['inputs'][3]['shape'] == [1, 2, 112, 4, 4]  # rank 5 (Core ML's limit)
+    assert read == [
+        'key', 'memory_key_0', 'memory_key_1', 'memory_values_0', 'memory_values_1', 'memory_valid'
+    ]
+    assert meta['graphs']['read_memory']['inputs'][3]['shape'] == [1, 2, 112, 4,
+                                                                   4]  # rank 5 (Core ML's limit)
 
 
 def test_fp16_packages_compute_in_fp16(coreml_export):

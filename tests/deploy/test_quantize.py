@@ -31,8 +31,10 @@ def test_calibration_records_the_inputs_of_every_call(student_exports):
     assert videos[0]['masks'].max() <= 3 and videos[0]['frames'].shape == (5, 64, 96, 3)
     feeds = record_feeds(runtime, videos)
     # 5 frames: every frame is key-encoded and aggregated; frames 1..4 read and decode; frames 0..3 are stored
-    assert {g: len(v) for g, v in feeds.items()} == dict(key_encoder=5, aggregate=5, read_memory=4, decode=4,
-                                                         value_encoder=4)
+    assert {
+        g: len(v)
+        for g, v in feeds.items()
+    } == dict(key_encoder=5, aggregate=5, read_memory=4, decode=4, value_encoder=4)
     for graph, info in runtime.meta['graphs'].items():
         assert list(feeds[graph][0]) == [t['name'] for t in info['inputs']]
         assert [list(a.shape) for a in feeds[graph][0].values()] == [t['shape'] for t in info['inputs']]
@@ -55,15 +57,17 @@ def test_int8_graphs_are_quantised_smaller_and_listed_next_to_fp32(int8_export):
         int8_weights = [i for i in model.graph.initializer if i.data_type == onnx.TensorProto.INT8]
         assert len(int8_weights) >= ops.count('Conv') * 0.9  # every conv weight is stored as int8
         ratio = info['bytes']['int8'] / info['bytes']['fp32']
-        print(f'{graph}: int8 {info["bytes"]["int8"] / 1e6:.2f} MB, fp32 {info["bytes"]["fp32"] / 1e6:.2f} MB '
-              f'({ratio:.2f})')
+        print(
+            f'{graph}: int8 {info["bytes"]["int8"] / 1e6:.2f} MB, fp32 {info["bytes"]["fp32"] / 1e6:.2f} MB '
+            f'({ratio:.2f})')
         assert ratio < 0.4
 
 
 def test_int8_outputs_stay_close_to_fp32_on_loop_inputs(int8_export):
     """On inputs the loop produces (another synthetic video), int8 outputs are near fp32 (random weights)."""
     work_dir = int8_export['dir']
-    feeds = record_feeds(ONNXRuntimeNetwork(work_dir, 'fp32'), synthetic_calibration_videos(1, 3, (64, 96), 3, 9))
+    feeds = record_feeds(ONNXRuntimeNetwork(work_dir, 'fp32'),
+                         synthetic_calibration_videos(1, 3, (64, 96), 3, 9))
     for graph in QUANTISED:
         fp32 = ort.InferenceSession(f'{work_dir}/{graph}.onnx', providers=['CPUExecutionProvider'])
         int8 = ort.InferenceSession(f'{work_dir}/{graph}.int8.onnx', providers=['CPUExecutionProvider'])

@@ -1,4 +1,4 @@
-"""The ONNX Runtime step runtime under the same video loop: whole-video parity with eager PyTorch, and errors."""
+"""The ONNX Runtime step runtime under the same video loop: parity with eager PyTorch over a video, errors."""
 import json
 import os
 
@@ -81,9 +81,10 @@ def test_padding_objects_and_memory_slots_does_not_change_results(student_export
 
 
 def test_static_graphs_resize_frames_of_another_size(student_exports, video):
-    """Frames of 80x120 are resized to the graphs' 64x96 and masks come back at 80x120, as eager at size 64."""
+    """Frames of 80x120 are resized to the graphs' 64x96 and masks come back at 80x120, as eager (size 64)."""
     export = student_exports['mbv2-noaspp']
-    frames = np.stack([cv2.resize(f, (120, 80), interpolation=cv2.INTER_NEAREST) for f in video['frames'][:8]])
+    frames = np.stack(
+        [cv2.resize(f, (120, 80), interpolation=cv2.INTER_NEAREST) for f in video['frames'][:8]])
     first = cv2.resize(video['gt'][0], (120, 80), interpolation=cv2.INTER_NEAREST)
     runtime = ONNXRuntimeNetwork(export['dir'])
     ort = segment_video(VideoInferencer(runtime), frames, {0: first})
@@ -105,9 +106,13 @@ def test_bad_use_is_a_clear_error(student_exports, tmp_path):
         runtime.encode_value(frame, torch.zeros(1, 96, 4, 6), too_many, too_many)
     key = torch.zeros(1, 64, 4, 6)
     with pytest.raises(RuntimeInputError, match='holds 3 frames.*read 2'):
-        runtime.read_memory(key, torch.zeros(1, 64, 3, 4, 6), torch.zeros(1, 1, 112, 3, 4, 6), torch.ones(1, 1, 3))
+        runtime.read_memory(key, torch.zeros(1, 64, 3, 4, 6), torch.zeros(1, 1, 112, 3, 4, 6),
+                            torch.ones(1, 1, 3))
     with pytest.raises(RuntimeInputError, match='top_k=5'):
-        runtime.read_memory(key, torch.zeros(1, 64, 1, 4, 6), torch.zeros(1, 1, 112, 1, 4, 6), torch.ones(1, 1, 1),
+        runtime.read_memory(key,
+                            torch.zeros(1, 64, 1, 4, 6),
+                            torch.zeros(1, 1, 112, 1, 4, 6),
+                            torch.ones(1, 1, 1),
                             top_k=5)
     with pytest.raises(RuntimeInputError, match='runs on the CPU'):
         VideoInferencer(runtime, device='cuda')

@@ -57,12 +57,17 @@ def parse_args(argv=None):
     parser.add_argument('--frames', type=int, default=30, help='frames of the synthetic video')
     parser.add_argument('--max-objects', type=int, default=3, help='K of the static graphs')
     parser.add_argument('--threads', type=int, default=None, help='CPU threads (default: all cores)')
-    parser.add_argument('--checkpoint', nargs='*', default=[], metavar='NAME=PATH',
+    parser.add_argument('--checkpoint',
+                        nargs='*',
+                        default=[],
+                        metavar='NAME=PATH',
                         help='trained weights per student (default: random weights)')
     parser.add_argument('--calib-videos', type=int, default=2, help='synthetic calibration videos (int8)')
     parser.add_argument('--calib-frames', type=int, default=6, help='frames per calibration video')
     parser.add_argument('--coreml', action='store_true', help='also convert Core ML fp32/fp16 (sizes only)')
-    parser.add_argument('--work-dir', default=None, help='keep the exports here (default: a temporary folder)')
+    parser.add_argument('--work-dir',
+                        default=None,
+                        help='keep the exports here (default: a temporary folder)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random weights and of the video')
     return parser.parse_args(argv)
 
@@ -95,8 +100,12 @@ def timed_run(inferencer, frames, annotations, runtime=None) -> Dict[str, object
     seconds = time.perf_counter() - start
     if runtime is not None:
         runtime._run = original
-    return dict(masks=masks, ms=1000 * seconds / len(frames),
-                graphs={g: 1000 * float(np.mean(t)) for g, t in calls.items()})
+    return dict(masks=masks,
+                ms=1000 * seconds / len(frames),
+                graphs={
+                    g: 1000 * float(np.mean(t))
+                    for g, t in calls.items()
+                })
 
 
 def folder_bytes(meta: dict, precision: str) -> int:
@@ -113,12 +122,15 @@ def main(argv=None) -> int:
     work_root = args.work_dir or tempfile.mkdtemp(prefix='benchmark_deploy_')
     frames, gt = synthetic_video(args.seed, args.frames, (height, width), args.max_objects)
     annotations = {0: gt[0]}
-    cpu = next((line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
-               platform.processor()) if osp.exists('/proc/cpuinfo') else platform.processor()
-    print(f'machine: {cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, onnxruntime '
-          f'{__import__("onnxruntime").__version__}')
+    cpu = next(
+        (line.split(':', 1)[1].strip() for line in open('/proc/cpuinfo') if line.startswith('model name')),
+        platform.processor()) if osp.exists('/proc/cpuinfo') else platform.processor()
+    print(
+        f'machine: {cpu}, {os.cpu_count()} cores, {threads} threads; torch {torch.__version__}, onnxruntime '
+        f'{__import__("onnxruntime").__version__}')
     print(f'video: synthetic (mobilevos.datasets.synthetic, seed {args.seed}), {args.frames} frames of '
-          f'{height}x{width}, {len(np.unique(gt[0])) - 1} objects; static graphs for K={args.max_objects} objects')
+          f'{height}x{width}, {len(np.unique(gt[0])) - 1} objects; static graphs for K={args.max_objects} '
+          'objects')
     rows, graph_rows = [], []
     for name in args.students:
         config = osp.join(ROOT, STUDENTS[name])
@@ -128,12 +140,17 @@ def main(argv=None) -> int:
             lecun_random_init_(network, seed=args.seed)
         params = sum(p.numel() for p in network.parameters()) / 1e6
         work_dir = osp.join(work_root, f'{name}_onnxruntime')
-        deploy_cfg = dict(
-            ir_config=dict(type='onnx', opset_version=17, input_shape=[height, width]),
-            codebase_config=dict(type='mobilevos', task='VOS', max_objects=args.max_objects,
-                                 memory=dict(type='FirstLatestMemory', keep_first=True, num_latest=1)),
-            backend_config=dict(type='onnxruntime', precision='int8',
-                                quantization=dict(num_videos=args.calib_videos, num_frames=args.calib_frames)))
+        deploy_cfg = dict(ir_config=dict(type='onnx', opset_version=17, input_shape=[height, width]),
+                          codebase_config=dict(type='mobilevos',
+                                               task='VOS',
+                                               max_objects=args.max_objects,
+                                               memory=dict(type='FirstLatestMemory',
+                                                           keep_first=True,
+                                                           num_latest=1)),
+                          backend_config=dict(type='onnxruntime',
+                                              precision='int8',
+                                              quantization=dict(num_videos=args.calib_videos,
+                                                                num_frames=args.calib_frames)))
         start = time.time()
         meta = export_network(network, deploy_cfg, work_dir, verify=False)
         print(f'{name}: exported fp32 + int8 in {time.time() - start:.0f} s ({weights})')
@@ -143,8 +160,10 @@ def main(argv=None) -> int:
             runtime = ONNXRuntimeNetwork(work_dir, precision, num_threads=threads)
             results[precision] = timed_run(VideoInferencer(runtime), frames, annotations, runtime)
         jf = {k: jf_mean(gt, r['masks']) for k, r in results.items()}
-        iou = {k: [mean_object_iou(a, b) for a, b in zip(results[k]['masks'], eager['masks'])]
-               for k in ('fp32', 'int8')}
+        iou = {
+            k: [mean_object_iou(a, b) for a, b in zip(results[k]['masks'], eager['masks'])]
+            for k in ('fp32', 'int8')
+        }
         sizes = {p: folder_bytes(meta, p) / 1e6 for p in ('fp32', 'int8')}
         coreml = ''
         if args.coreml:
@@ -156,10 +175,11 @@ def main(argv=None) -> int:
                      backend_config=dict(type='coreml', precision=['fp32', 'fp16'])), coreml_dir)
             coreml = (f'{folder_bytes(coreml_meta, "fp32") / 1e6:.1f} / '
                       f'{folder_bytes(coreml_meta, "fp16") / 1e6:.1f} | ')
-        rows.append(f'| {name} | {params:.2f} M | {weights} | {eager["ms"]:.0f} | {results["fp32"]["ms"]:.0f} | '
-                    f'{results["int8"]["ms"]:.0f} | {sizes["fp32"]:.1f} / {sizes["int8"]:.1f} | {coreml}'
-                    f'{min(iou["fp32"]):.4f} | {np.mean(iou["int8"]):.3f} | {jf["eager"]:.3f} | '
-                    f'{jf["fp32"] - jf["eager"]:+.4f} | {jf["int8"] - jf["fp32"]:+.4f} |')
+        rows.append(
+            f'| {name} | {params:.2f} M | {weights} | {eager["ms"]:.0f} | {results["fp32"]["ms"]:.0f} | '
+            f'{results["int8"]["ms"]:.0f} | {sizes["fp32"]:.1f} / {sizes["int8"]:.1f} | {coreml}'
+            f'{min(iou["fp32"]):.4f} | {np.mean(iou["int8"]):.3f} | {jf["eager"]:.3f} | '
+            f'{jf["fp32"] - jf["eager"]:+.4f} | {jf["int8"] - jf["fp32"]:+.4f} |')
         for precision in ('fp32', 'int8'):
             graphs = results[precision]['graphs']
             graph_rows.append(f'| {name} | {precision} | ' + ' | '.join(
@@ -168,9 +188,11 @@ def main(argv=None) -> int:
         print(rows[-1])
     coreml_head = 'MB Core ML fp32 / fp16 | ' if args.coreml else ''
     print()
-    print(f'ms/frame over {args.frames} frames of {height}x{width} ({threads} CPU threads; {cpu}); sizes in MB')
+    print(
+        f'ms/frame over {args.frames} frames of {height}x{width} ({threads} CPU threads; {cpu}); sizes in MB')
     print()
-    print(f'| student | params | weights | eager ms | ORT fp32 ms | ORT int8 ms | MB ORT fp32 / int8 | {coreml_head}'
+    print('| student | params | weights | eager ms | ORT fp32 ms | ORT int8 ms | MB ORT fp32 / int8 | '
+          f'{coreml_head}'
           'min IoU fp32 vs eager | mean IoU int8 vs eager | J&F eager | J&F fp32 - eager | J&F int8 - fp32 |')
     print('|---' * (12 + bool(args.coreml)) + '|')
     print('\n'.join(rows))
