@@ -117,5 +117,5 @@ class UpsampleBlock(nn.Module):
             ``(B, K, out_channels, 2h, 2w)``.
         """
         upsampled = F.interpolate(up.flatten(0, 1), scale_factor=2.0, mode='bilinear', align_corners=False)
-        x = upsampled.unflatten(0, up.shape[:2]) + projected_skip.unsqueeze(1)  # (B, K, up, 2h, 2w)
-        return self.refine(x.flatten(0, 1)).unflatten(0, up.shape[:2])
+        x = upsampled.unflatten(0, (up.shape[0], -1)) + projected_skip.unsqueeze(1)  # (B, K, up, 2h, 2w)
+        return self.refine(x.flatten(0, 1)).unflatten(0, (up.shape[0], -1))
