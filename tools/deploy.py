@@ -58,7 +58,10 @@ def _summary(meta: dict, work_dir: str) -> str:
         lines.append(f'  {graph:<14} {sizes}')
     inp = meta['input']
     shape = inp['frame_size'] if inp['frame_size'] else f'dynamic ({", ".join(inp["dynamic_axes"])})'
-    lines.append(f'  frames {shape}, objects {meta["objects"]["max_objects"]}, memory '
+    objects = meta['objects']
+    count = 'any number' if objects['max_objects'] is None else objects['max_objects']
+    count = f'{count} ({"dynamic" if objects["dynamic"] else "static, padded"})'
+    lines.append(f'  frames {shape}, objects {count}, memory '
                  f'{meta["memory"]["frames"]} frames ({meta["memory"]["policy"]["type"]})')
     parity = meta.get('verification', {}).get('max_abs_diff', {}).get('fp32')
     if parity:

@@ -1,5 +1,6 @@
-# ONNX Runtime, dynamic frame size (any H x W; padded to multiples of 16), up to 3 objects, first + latest memory.
-# The objects axis stays static: the decoder reads a size with x.shape that the TorchScript tracer fixes
-# (see docs/deploy.md); tools/deploy.py probes every dynamic axis and says so if one does not hold.
+# ONNX for ONNX Runtime, fully dynamic: any frame size H x W (padded to multiples of 16) and any
+# number of objects, first + latest memory. tools/deploy.py probes every dynamic axis after export
+# (other H, W and K) and fails, naming the graph, if the tracer fixed one of them.
 _base_ = ['./_base_/onnx_config.py', './_base_/vos_codebase.py', './_base_/backends/onnxruntime.py']
-ir_config = dict(input_shape=None, dynamic_axes=('height', 'width'))
+ir_config = dict(input_shape=None, dynamic_axes=('height', 'width', 'objects'))
+codebase_config = dict(max_objects=None)  # no limit: the graphs take K from their inputs

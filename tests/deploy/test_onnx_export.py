@@ -1,11 +1,13 @@
 """ONNX export of the three students: per-graph parity with eager PyTorch, onnx.checker, export_meta.json."""
 import onnx
 import pytest
+import torch.nn.functional as F
 
 import mobilevos
 from mobilevos.deploy import GraphExportError, UnsupportedOpError, export_network
 from mobilevos.deploy.onnx_export import onnx_io
 from mobilevos.deploy.verify import graph_parity
+from mobilevos.models.vos.blocks import UpsampleBlock
 from mobilevos.registry import MODELS
 
 from .helpers import HEIGHT, MAX_OBJECTS, STUDENT_CONFIGS, WIDTH, i0_tiny_cfg, onnx_cfg
@@ -92,25 +94,33 @@ def test_dynamic_graphs_run_at_other_frame_sizes(student_exports, tmp_path):
         assert worst <= 1e-4, (dims, diffs)
 
 
-def test_dynamic_objects_run_at_other_counts_or_fail_clearly(student_exports, tmp_path):
-    """A dynamic axis is probed at another size after export: either it holds, or the error names the graph.
-
-    (With the current decoder, ``UpsampleBlock.fuse`` reads ``up.shape[:2]``, which the tracer fixes.)
-    """
+def test_dynamic_objects_run_at_other_counts(student_exports, tmp_path):
+    """With 'objects' dynamic, the graphs traced at K=2 run at K=1 and K=4 and still match eager."""
     network = student_exports['mbv2-noaspp']['network']
-    try:
-        export_network(network,
-                       onnx_cfg(None, None, ('height', 'width', 'objects')),
-                       str(tmp_path),
-                       verify=False)
-    except GraphExportError as err:
-        message = str(err)
-        assert "graph 'decode'" in message and "'objects'" in message and "'K': '2->3'" in message
-        assert 'max_objects' in message
-        return
+    meta = export_network(network, onnx_cfg(None, None, ('height', 'width', 'objects')), str(tmp_path), verify=False)
+    assert meta['objects']['dynamic'] is True
+    assert meta['graphs']['aggregate']['outputs'][0]['shape'] == [1, 'K+1', 'H', 'W']
     for dims in (dict(H=48, W=80, K=1, T=2), dict(H=96, W=64, K=4, T=2)):
         diffs = graph_parity(network, str(tmp_path), 'fp32', seed=2, dims=dims)
         assert max(max(v.values()) for v in diffs.values()) <= 1e-4, (dims, diffs)
+
+
+def test_a_traced_constant_on_a_dynamic_axis_fails_naming_the_graph(student_exports, tmp_path, monkeypatch):
+    """A shape read with x.shape and fixed by the tracer is caught by the probe after export."""
+    network = student_exports['mbv2-noaspp']['network']
+
+    def fuse_with_fixed_objects(self, projected_skip, up):  # the decoder as it was before d75267d
+        upsampled = F.interpolate(up.flatten(0, 1), scale_factor=2.0, mode='bilinear', align_corners=False)
+        x = upsampled.unflatten(0, up.shape[:2]) + projected_skip.unsqueeze(1)
+        return self.refine(x.flatten(0, 1)).unflatten(0, up.shape[:2])
+
+    monkeypatch.setattr(UpsampleBlock, 'fuse', fuse_with_fixed_objects)
+    with pytest.raises(GraphExportError) as info:
+        export_network(network, onnx_cfg(None, None, ('height', 'width', 'objects')), str(tmp_path), verify=False)
+    message = str(info.value)
+    assert "graph 'decode'" in message and "'objects'" in message and "'K': '2->3'" in message
+    assert 'max_objects' in message
+    assert not (tmp_path / 'export_meta.json').exists()
 
 
 def test_unsupported_op_names_the_op_the_graph_and_the_module(tmp_path):
