@@ -19,9 +19,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 
 WORK="${QUICKSTART_DIR:-work_dirs/quickstart}"
 DATA="$WORK/data"
-# Sized to finish in about 12 minutes on a 2-core CPU (teacher ~2.0 s, student ~1.05 s per iteration).
-TEACHER_ITERS="${TEACHER_ITERS:-180}"
-STUDENT_ITERS="${STUDENT_ITERS:-180}"
+# Sized to finish in about 11-12 minutes on a 2-core CPU (teacher ~2.0 s, student ~1.05 s per iteration).
+TEACHER_ITERS="${TEACHER_ITERS:-160}"
+STUDENT_ITERS="${STUDENT_ITERS:-160}"
 BATCH="${BATCH:-4}"
 TEACHER_LR="${TEACHER_LR:-3e-4}"
 STUDENT_LR="${STUDENT_LR:-1e-3}"
