@@ -161,4 +161,4 @@ verify_log="$(mktemp)"
 verify >"$verify_log" 2>&1 || { cat "$verify_log" >&2; die "the install finished but the check above failed."; }
 grep '^      mobilevos' "$verify_log"; rm -f "$verify_log"
 printf '%s' "$STAMP_VALUE" >"$STAMP_FILE"
-printf '\n\033[32mmobilevos is installed.\033[0m Next: bash tools/quickstart.sh (main job), python -m pytest tests (tests)\n'
+printf '\n\033[32mmobilevos is installed.\033[0m Next: bash tools/quickstart.sh (main job), bash tools/run_tests.sh (tests)\n'
