@@ -54,6 +54,27 @@ def _palette(record: dict) -> np.ndarray:
     return palette if palette is not None else davis_palette()
 
 
+class _EvaluatedVideos:
+    """The loop's dataloader as mmengine's hooks see it: ``len()`` is the number of videos this rank
+    evaluates (``max_videos`` and the rank's share applied).
+
+    ``LogProcessor`` (the ``[k/N]`` counter) and ``IterTimerHook`` (the ETA) read
+    ``len(loop.dataloader)``; the loop itself reads videos with ``dataset.get_data_info``.
+    Iterating gives the wrapped dataloader's batches.
+    """
+
+    def __init__(self, dataloader, num_videos: int):
+        self.dataloader = dataloader
+        self.dataset = dataloader.dataset
+        self.num_videos = num_videos
+
+    def __len__(self) -> int:
+        return self.num_videos
+
+    def __iter__(self):
+        return iter(self.dataloader)
+
+
 class VideoEvaluationLoop(BaseLoop):
     """Segment every video of the dataset and evaluate (shared by val and test).
 
@@ -82,6 +103,7 @@ class VideoEvaluationLoop(BaseLoop):
                  size: Optional[int] = None,
                  max_videos: Optional[int] = None):
         super().__init__(runner, dataloader)
+        self._full_dataloader = self.dataloader
         self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, (dict, list)) else evaluator
         self.out_dir = out_dir
         self.show_dir = show_dir
@@ -136,6 +158,7 @@ class VideoEvaluationLoop(BaseLoop):
         dataset = self.dataloader.dataset
         total_frames, total_seconds = 0, 0.0
         videos = self._videos()
+        self.dataloader = _EvaluatedVideos(self._full_dataloader, len(videos))  # what the log's [k/N] counts
         for step, index in enumerate(tqdm(videos, desc=f'{self.stage} videos', unit='video',
                                           disable=not is_main_process())):
             record = dataset.get_data_info(index)

@@ -75,3 +75,20 @@ def test_checkpoint_that_does_not_match_lists_keys(tiny_setup):
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode != 0
     assert 'decoder.extra.weight' in result.stderr and 'bad.pth' in result.stderr
+
+
+def test_max_videos_evaluates_only_the_first_videos_and_counts_them(tiny_setup):
+    data_root, ckpt, folder = tiny_setup
+    out = folder / 'masks_first'
+    cmd = [sys.executable, 'tools/test.py', CONFIG, ckpt, '--out', str(out), '--max-videos', '1',
+           '--work-dir', str(folder / 'work_first'), '--cfg-options', *data_options(data_root),
+           'default_hooks.logger.interval=1']
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-4000:]
+    val = sorted(v for v in os.listdir(osp.join(data_root, 'JPEGImages', '480p')) if 'val' in v)
+    assert len(val) == 2
+    assert sorted(os.listdir(out)) == val[:1]  # masks of the first video only
+    assert f'{val[0]}_1' in log and f'{val[1]}_1' not in log  # per-sequence rows
+    assert 'Iter(test) [1/1]' in log and 'Iter(test) [1/2]' not in log  # the counter counts evaluated videos
+    assert len(glob(str(out / val[0] / '*.png'))) == TINY['num_frames']
