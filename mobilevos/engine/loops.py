@@ -114,11 +114,15 @@ class VideoEvaluationLoop(BaseLoop):
         # exported graphs to segment with instead of the model (tools/test.py --backend onnxruntime)
         self.runtime = None
 
+    def _num_videos(self) -> int:
+        """Videos evaluated over all ranks: the dataset's, or the first ``max_videos``."""
+        total = len(self._full_dataloader.dataset)
+        return total if self.max_videos is None else min(total, self.max_videos)
+
     def _videos(self) -> List[int]:
-        dataset = self.dataloader.dataset
-        count = len(dataset) if self.max_videos is None else min(len(dataset), self.max_videos)
+        """This rank's share of the evaluated videos (every ``world_size``-th)."""
         rank, world_size = get_dist_info()
-        return list(range(rank, count, world_size))
+        return list(range(rank, self._num_videos(), world_size))
 
     def _segment_video(self, inferencer, record: dict) -> dict:
         from mobilevos.visualization import overlay_mask
@@ -168,8 +172,7 @@ class VideoEvaluationLoop(BaseLoop):
             total_seconds += out['seconds']
             self.evaluator.process(data_samples=[out['sample']], data_batch=None)
             self.runner.call_hook(f'after_{self.stage}_iter', batch_idx=step, data_batch=None, outputs=None)
-        count = len(dataset) if self.max_videos is None else min(len(dataset), self.max_videos)
-        metrics = self.evaluator.evaluate(count)
+        metrics = self.evaluator.evaluate(self._num_videos())
         fps = total_frames / total_seconds if total_seconds > 0 else 0.0
         self.last_speed = dict(fps=fps, ms_per_frame=1000.0 / fps if fps else 0.0, peak_rss_mb=peak_rss_mb(),
                                frames=total_frames)

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mobilevos.engine import load_checkpoint_file
 from mobilevos.registry import MODELS
@@ -118,11 +118,9 @@ def test_representation_loss_drives_the_student_towards_the_teacher(tiny_data):
     from mobilevos.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'distill_r50_to_mbv2-noaspp.py'))
-    options = {}
-    for option in data_options(tiny_data):
-        key, value = option.split('=', 1)
-        options[key] = eval(value) if value[0] in '(0123456789' else value  # noqa: S307 (test literals)
-    cfg.merge_from_dict(options)
+    # the same parsing as tools/train.py's --cfg-options
+    cfg.merge_from_dict({key: DictAction._parse_iterable(value)
+                         for key, value in (option.split('=', 1) for option in data_options(tiny_data))})
     cfg.model.teacher_ckpt = None
     torch.manual_seed(0)
     np.random.seed(0)
