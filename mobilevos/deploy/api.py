@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from mobilevos.inference.video_inferencer import build_network
+from mobilevos.inference.video_inferencer import STEP_METHODS, build_network
 from mobilevos.inference.weights import load_model_weights
 from mobilevos.models.vos.aggregation import PADDED_LOGIT
 from mobilevos.version import __version__
@@ -17,8 +17,6 @@ from .config import DeployConfig, parse_deploy_config
 from .errors import DeployError, GraphExportError
 from .graphs import CALL_ORDER, GraphSpec, build_graph_specs, export_dims, network_dims
 from .meta import META_FILE, file_sha256, path_size, weights_sha256, write_meta
-
-STEP_METHODS = ('encode_key', 'encode_value', 'read_memory', 'decode', 'aggregate')
 
 
 def load_network(model_cfg: Union[str, Config, dict, nn.Module],
@@ -196,14 +194,15 @@ def export_network(network: nn.Module,
     cfg = deploy_cfg if isinstance(deploy_cfg, DeployConfig) else parse_deploy_config(deploy_cfg)
     network.eval()
     os.makedirs(work_dir, exist_ok=True)
-    meta_path = osp.join(work_dir, META_FILE)
-    if osp.exists(meta_path):
-        os.remove(meta_path)
     size_divisor = int(getattr(network.data_preprocessor, 'size_divisor', 16))
     if size_divisor % 16:
         raise DeployError(f'the network pads to multiples of {size_divisor}; exported graphs need 16')
     dims = export_dims(cfg, size_divisor)
     specs = build_graph_specs(network, cfg)
+    # graphs are about to be (re)written: a previous export's meta no longer describes the folder
+    meta_path = osp.join(work_dir, META_FILE)
+    if osp.exists(meta_path):
+        os.remove(meta_path)
     if model_info is None:
         model_info = dict(type=type(network).__name__,
                           config=None,
@@ -251,7 +250,7 @@ def export_network(network: nn.Module,
         write_meta(fp32_meta, work_dir)
         try:
             if 'int8' in cfg.precisions:
-                _quantize(cfg, work_dir, meta, dims, log)
+                _quantize(cfg, work_dir, meta, log)
             if verify:
                 from .verify import graph_parity
                 log('  verifying: each fp32 graph vs eager PyTorch on random inputs')
@@ -264,7 +263,7 @@ def export_network(network: nn.Module,
     return meta
 
 
-def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, dims: Dict[str, int], log) -> None:
+def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, log) -> None:
     from .quantize import quantize_graph, record_feeds, synthetic_calibration_videos
     from .runtime import ONNXRuntimeNetwork
     q = cfg.quantization

@@ -31,6 +31,7 @@ import torch
 
 from mobilevos.registry import MODELS
 
+from .config import GRAPH_NAMES
 from .errors import RuntimeInputError
 from .meta import read_meta
 
@@ -84,8 +85,6 @@ class ONNXRuntimeNetwork:
         DeployError: the folder is missing, holds another backend, or lacks a graph file.
     """
 
-    STEPS = ('encode_key', 'encode_value', 'read_memory', 'decode', 'aggregate')
-
     def __init__(self,
                  deploy_dir: str,
                  precision: Optional[str] = None,
@@ -99,10 +98,7 @@ class ONNXRuntimeNetwork:
         if self.precision not in self.meta['precisions']:
             raise RuntimeInputError(f'{deploy_dir} has no {self.precision} graphs; it holds '
                                     f'{self.meta["precisions"]}')
-        missing = [
-            g for g in ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
-            if g not in self.meta['graphs']
-        ]
+        missing = [g for g in GRAPH_NAMES if g not in self.meta['graphs']]
         if missing:
             raise RuntimeInputError(f'{deploy_dir} lacks the graphs {missing} (codebase_config.graphs); '
                                     'the video loop needs all five')

@@ -120,11 +120,8 @@ def mean_object_iou(pred: np.ndarray, ref: np.ndarray) -> float:
     ids = ids[ids != 0]
     if ids.size == 0:
         return 1.0
-    scores = []
-    for i in ids:
-        a, b = pred == i, ref == i
-        scores.append(np.logical_and(a, b).sum() / np.logical_or(a, b).sum())
-    return float(np.mean(scores))
+    from mobilevos.evaluation import region_similarity
+    return float(np.mean([region_similarity(ref == i, pred == i) for i in ids]))
 
 
 def segment_video(inferencer, frames: np.ndarray, annotations: Dict[int, np.ndarray]) -> List[np.ndarray]:
@@ -139,7 +136,4 @@ def jf_mean(gt: Sequence[np.ndarray], preds: Sequence[np.ndarray]) -> float:
     return float((result.j.mean() + result.f.mean()) / 2)
 
 
-__all__ = [
-    'lecun_random_init_', 'meta_dims', 'graph_parity', 'mean_object_iou', 'segment_video', 'jf_mean',
-    'resolve_dim'
-]
+__all__ = ['lecun_random_init_', 'meta_dims', 'graph_parity', 'mean_object_iou', 'segment_video', 'jf_mean']

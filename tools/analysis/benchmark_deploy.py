@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mobilevos.datasets.synthetic import generate_video  # noqa: E402
-from mobilevos.deploy import ONNXRuntimeNetwork, export_network, load_network  # noqa: E402
+from mobilevos.deploy import GRAPH_NAMES, ONNXRuntimeNetwork, export_network, load_network  # noqa: E402
 from mobilevos.deploy.verify import jf_mean, lecun_random_init_, mean_object_iou  # noqa: E402
 from mobilevos.inference import VideoInferencer  # noqa: E402
 
@@ -183,8 +183,7 @@ def main(argv=None) -> int:
         for precision in ('fp32', 'int8'):
             graphs = results[precision]['graphs']
             graph_rows.append(f'| {name} | {precision} | ' + ' | '.join(
-                f'{graphs.get(g, float("nan")):.1f}'
-                for g in ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')) + ' |')
+                f'{graphs.get(g, float("nan")):.1f}' for g in GRAPH_NAMES) + ' |')
         print(rows[-1])
     coreml_head = 'MB Core ML fp32 / fp16 | ' if args.coreml else ''
     print()
