@@ -60,7 +60,6 @@ class _EvaluatedVideos:
 
     ``LogProcessor`` (the ``[k/N]`` counter) and ``IterTimerHook`` (the ETA) read
     ``len(loop.dataloader)``; the loop itself reads videos with ``dataset.get_data_info``.
-    Iterating gives the wrapped dataloader's batches.
     """
 
     def __init__(self, dataloader, num_videos: int):
@@ -70,9 +69,6 @@ class _EvaluatedVideos:
 
     def __len__(self) -> int:
         return self.num_videos
-
-    def __iter__(self):
-        return iter(self.dataloader)
 
 
 class VideoEvaluationLoop(BaseLoop):
@@ -103,7 +99,6 @@ class VideoEvaluationLoop(BaseLoop):
                  size: Optional[int] = None,
                  max_videos: Optional[int] = None):
         super().__init__(runner, dataloader)
-        self._full_dataloader = self.dataloader
         self.evaluator = runner.build_evaluator(evaluator) if isinstance(evaluator, (dict, list)) else evaluator
         self.out_dir = out_dir
         self.show_dir = show_dir
@@ -113,10 +108,11 @@ class VideoEvaluationLoop(BaseLoop):
         self.last_speed: Dict[str, float] = {}
         # exported graphs to segment with instead of the model (tools/test.py --backend onnxruntime)
         self.runtime = None
+        self.dataloader = _EvaluatedVideos(self.dataloader, len(self._videos()))  # what the log's [k/N] counts
 
     def _num_videos(self) -> int:
         """Videos evaluated over all ranks: the dataset's, or the first ``max_videos``."""
-        total = len(self._full_dataloader.dataset)
+        total = len(self.dataloader.dataset)
         return total if self.max_videos is None else min(total, self.max_videos)
 
     def _videos(self) -> List[int]:
@@ -162,7 +158,6 @@ class VideoEvaluationLoop(BaseLoop):
         dataset = self.dataloader.dataset
         total_frames, total_seconds = 0, 0.0
         videos = self._videos()
-        self.dataloader = _EvaluatedVideos(self._full_dataloader, len(videos))  # what the log's [k/N] counts
         for step, index in enumerate(tqdm(videos, desc=f'{self.stage} videos', unit='video',
                                           disable=not is_main_process())):
             record = dataset.get_data_info(index)
