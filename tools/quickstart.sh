@@ -29,7 +29,8 @@ START=$SECONDS
 say() { printf '\n\033[1m[quickstart %4ds] %s\033[0m\n' "$((SECONDS - START))" "$*"; }
 
 # The quickstart data: 64x64 frames, 8 per video (the configs' default set is 96x96, 10 frames).
-GEN=(num_videos=120 num_frames=8 "size=(64,64)" seed=0 num_val_videos=20)
+VIDEOS=120 VAL_VIDEOS=20 FRAMES=8 SIZE=64 SEED=0
+GEN=(num_videos=$VIDEOS num_frames=$FRAMES "size=($SIZE,$SIZE)" seed=$SEED num_val_videos=$VAL_VIDEOS)
 DATA_OPTS=()
 for prefix in train_dataloader.dataset.dataset val_dataloader.dataset test_dataloader.dataset; do
   DATA_OPTS+=("$prefix.data_root=$DATA")
@@ -37,14 +38,14 @@ for prefix in train_dataloader.dataset.dataset val_dataloader.dataset test_datal
 done
 # One object per training clip halves the per-object decoder work (STCN's static stage does the
 # same); testing still segments every object of each video.
-TRAIN_OPTS=("${DATA_OPTS[@]}" "train_dataloader.dataset.pipeline.0.size=(64,64)" train_dataloader.batch_size="$BATCH"
+TRAIN_OPTS=("${DATA_OPTS[@]}" "train_dataloader.dataset.pipeline.0.size=($SIZE,$SIZE)" train_dataloader.batch_size="$BATCH"
   train_dataloader.dataset.max_objects=1
   train_dataloader.num_workers=0 train_dataloader.persistent_workers=False
   val_dataloader=None val_cfg=None val_evaluator=None default_hooks.logger.interval=10)
 
 say "1/5 synthetic data -> $DATA"
-"$PYTHON" tools/data/make_synthetic.py --out "$DATA" --videos 120 --val-videos 20 --frames 8 --size 64x64 \
-  --seed 0 --reuse
+"$PYTHON" tools/data/make_synthetic.py --out "$DATA" --videos $VIDEOS --val-videos $VAL_VIDEOS --frames $FRAMES \
+  --size "${SIZE}x${SIZE}" --seed $SEED --reuse
 
 say "2/5 teacher: STCN-R50 (54 M parameters), $TEACHER_ITERS iterations"
 "$PYTHON" tools/train.py configs/stcn_r50_synthetic.py --work-dir "$WORK/teacher" --cfg-options "${TRAIN_OPTS[@]}" \
