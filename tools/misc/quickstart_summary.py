@@ -14,7 +14,9 @@ from glob import glob
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.inference import build_network  # noqa: E402
+from mobilevos.inference import InferenceInputError, build_network  # noqa: E402
+
+REQUIRED_METRICS = ('davis/J&F-Mean', 'davis/J-Mean', 'davis/F-Mean', 'speed/fps', 'speed/ms_per_frame')
 
 
 def summarize(name: str, config: str, checkpoint: str, test_dir: str) -> dict:
@@ -23,6 +25,9 @@ def summarize(name: str, config: str, checkpoint: str, test_dir: str) -> dict:
         raise FileNotFoundError(f'{name}: no test_results.json under {test_dir}; did tools/test.py run?')
     with open(results[-1]) as f:
         metrics = json.load(f)
+    missing = [key for key in REQUIRED_METRICS if key not in metrics]
+    if missing:
+        raise KeyError(f'{name}: {results[-1]} lacks {missing} (a DAVIS-format test run writes them)')
     network = build_network(config)
     return dict(name=name,
                 config=config,
@@ -42,7 +47,11 @@ def main(argv=None) -> int:
                         metavar=('NAME', 'CONFIG', 'CHECKPOINT', 'TEST_WORK_DIR'))
     parser.add_argument('--out', required=True, help='summary JSON to write')
     args = parser.parse_args(argv)
-    rows = [summarize(*run) for run in args.run]
+    try:
+        rows = [summarize(*run) for run in args.run]
+    except (FileNotFoundError, KeyError, InferenceInputError) as err:
+        print(f'error: {err.args[0] if isinstance(err, KeyError) else err}', file=sys.stderr)
+        return 1
     header = f"{'model':<10} {'J&F':>6} {'J':>6} {'F':>6} {'params (M)':>11} {'frames/s':>9} {'ms/frame':>9}  checkpoint"
     print(header)
     print('-' * len(header))
