@@ -6,6 +6,7 @@ The video-record format every reader produces is documented in
 from .base_vos_dataset import BaseVOSDataset
 from .clip_dataset import VOSClipDataset
 from .davis import DAVISDataset
+from .resumable_sampler import ResumableInfiniteSampler, SampleIndex, sample_random_state
 from .static_images import StaticImageDataset
 from .synthetic import ensure_synthetic_davis, generate_video, make_synthetic_davis
 from .synthetic_davis_dataset import SyntheticDAVISDataset
@@ -13,5 +14,6 @@ from .youtube_vos import YouTubeVOSDataset
 
 __all__ = [
     'BaseVOSDataset', 'DAVISDataset', 'SyntheticDAVISDataset', 'StaticImageDataset', 'YouTubeVOSDataset', 'VOSClipDataset',
-    'ensure_synthetic_davis', 'generate_video', 'make_synthetic_davis'
+    'ensure_synthetic_davis', 'generate_video', 'make_synthetic_davis', 'ResumableInfiniteSampler', 'SampleIndex',
+    'sample_random_state'
 ]
