@@ -5,7 +5,7 @@ Examples::
     python tools/data/make_synthetic.py --out data/synthetic --videos 300 --frames 10 --size 96x96 --seed 0
     python tools/data/make_synthetic.py --out /tmp/tiny --videos 4 --frames 5 --size 32x48 --val-videos 2
 
-See ``mobilevos/datasets/synthetic.py`` and ``docs/datasets.md`` for what the videos contain.
+See ``mobilevos/datasets/synthetic/`` and ``docs/datasets.md`` for what the videos contain.
 """
 import argparse
 import os.path as osp
@@ -14,6 +14,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mobilevos.datasets.synthetic import ensure_synthetic_davis, make_synthetic_davis  # noqa: E402
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_size(text: str):
@@ -40,30 +41,28 @@ def parse_args(argv=None):
     parser.add_argument('--reuse', action='store_true',
                         help='keep a dataset already in --out if it was made with the same arguments')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        if args.reuse and not args.overwrite:
-            summary = ensure_synthetic_davis(args.out, args.videos, args.frames, args.size, args.seed,
-                                             args.val_videos, progress=not args.no_progress)
-            if summary['seconds'] == 0.0:
-                print(f'reusing the synthetic dataset in {args.out} (same arguments)')
-                return 0
-        else:
-            summary = make_synthetic_davis(args.out,
-                                           args.videos,
-                                           args.frames,
-                                           args.size,
-                                           args.seed,
-                                           args.val_videos,
-                                           overwrite=args.overwrite,
-                                           progress=not args.no_progress)
-    except (ValueError, FileExistsError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    if args.reuse and not args.overwrite:
+        summary = ensure_synthetic_davis(args.out, args.videos, args.frames, args.size, args.seed,
+                                         args.val_videos, progress=not args.no_progress)
+        if summary['seconds'] == 0.0:
+            print(f'reusing the synthetic dataset in {args.out} (same arguments)')
+            return 0
+    else:
+        summary = make_synthetic_davis(args.out,
+                                       args.videos,
+                                       args.frames,
+                                       args.size,
+                                       args.seed,
+                                       args.val_videos,
+                                       overwrite=args.overwrite,
+                                       progress=not args.no_progress)
     events = summary['events']
     print(f'wrote {len(summary["train"])} train and {len(summary["val"])} val videos of {args.frames} frames '
           f'({args.size[0]}x{args.size[1]}) to {args.out} in {summary["seconds"]:.1f} s; videos with '
