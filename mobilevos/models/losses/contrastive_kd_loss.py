@@ -6,7 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mobilevos.registry import MODELS, PIXEL_SAMPLERS
-from .utils import RESIZE_MODES, check_dense, resize_labels, resize_map, target_size
+from .utils import (RESIZE_MODES, bin_continuous_labels, check_dense, check_label_bins, resize_labels, resize_map,
+                    target_size)
 
 
 def _row_block(n: int, batch: int, max_block_elements: int) -> int:
@@ -119,6 +120,17 @@ class ContrastiveKDLoss(nn.Module):
     - Computed in float32 (float64 inputs stay float64), with autocast off.
     - A pixel whose student feature is exactly zero gets a zero row (it adds
       nothing to either norm).
+    - Labels may be ``(B, H, W)`` or ``(B, 1, H, W)`` (mmseg's layout of
+      ``gt_sem_seg`` and ``gt_depth_map``).
+    - Continuous targets (depth, or any regression map): with ``label_bins``
+      the loss bins them itself into ``num_bins`` equal-width bins on
+      ``[min, max]`` (on ``[log min, log max]`` when ``log=True``), see
+      :func:`~mobilevos.models.losses.utils.bin_continuous_labels`; the bin
+      index is ``Y``. Values outside the range go to the end bins; non-finite
+      values (and values ``<= 0`` with ``log=True``) are ignored. Binning
+      happens before any resize, so labels are resized as integers. Without
+      ``label_bins``, float labels raise ``ValueError``. ``omega=1`` uses no
+      labels at all (they only mark ignored pixels and feed the sampler).
 
     Args:
         omega: weight of the teacher in ``C_ty``, in ``[0, 1]`` (default 0.9).
@@ -135,10 +147,14 @@ class ContrastiveKDLoss(nn.Module):
         max_block_elements: entries per block of the correlation matrices.
         eps: floor of the norms inside ``log2``.
         batch_fold: ``None`` (default) or ``'channels'`` (see above).
+        label_bins: ``None`` (labels are integer classes, default) or
+            ``dict(num_bins=16, min=0.5, max=10.0, log=True)`` to bin
+            continuous labels (see above; ``log`` defaults to False).
 
     Call:
-        ``loss(student_feat (B,Cs,H,W), teacher_feat (B,Ct,H',W'), labels (B,H'',W'') integer)``
-        ``-> scalar tensor``.
+        ``loss(student_feat (B,Cs,H,W), teacher_feat (B,Ct,H',W'), labels (B,[1,]H'',W''))``
+        ``-> scalar tensor``; labels are integers, or real values when
+        ``label_bins`` is set.
 
     Raises:
         ValueError: bad arguments, wrong dimensions, or batch sizes that differ.
@@ -155,7 +171,8 @@ class ContrastiveKDLoss(nn.Module):
                  normalizer: str = 'num_samples',
                  max_block_elements: int = 2**22,
                  eps: float = 1e-12,
-                 batch_fold: Optional[str] = None) -> None:
+                 batch_fold: Optional[str] = None,
+                 label_bins: Optional[dict] = None) -> None:
         super().__init__()
         if batch_fold not in (None, 'channels'):
             raise ValueError(f"ContrastiveKDLoss: batch_fold must be None or 'channels', got {batch_fold!r}")
@@ -179,15 +196,17 @@ class ContrastiveKDLoss(nn.Module):
         self.max_block_elements = int(max_block_elements)
         self.eps = float(eps)
         self.batch_fold = batch_fold
+        self.label_bins = None if label_bins is None else check_label_bins(type(self).__name__, label_bins)
+        if self.label_bins is not None and 0 <= ignore_index < self.label_bins['num_bins']:
+            raise ValueError(f'ContrastiveKDLoss: ignore_index={ignore_index} is one of the '
+                             f'{self.label_bins["num_bins"]} label bins; choose one outside them')
 
     def forward(self, student_feat: torch.Tensor, teacher_feat: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
         check_dense(name, 'student_feat', student_feat, 4)
         check_dense(name, 'teacher_feat', teacher_feat, 4)
-        check_dense(name, 'labels', labels, 3)
-        if labels.dtype.is_floating_point or labels.dtype == torch.bool:
-            raise ValueError(f'{name}: labels must be an integer tensor, got {labels.dtype}')
+        labels = self._class_labels(labels)  # (B, H, W) integer
         if self.batch_fold == 'channels':
             student_feat = self._fold(student_feat, labels.shape[0], 'student_feat')
             teacher_feat = self._fold(teacher_feat, labels.shape[0], 'teacher_feat')
@@ -196,6 +215,22 @@ class ContrastiveKDLoss(nn.Module):
                              f'teacher_feat {tuple(teacher_feat.shape)}, labels {tuple(labels.shape)}')
         with torch.autocast(device_type=student_feat.device.type, enabled=False):
             return self._loss(student_feat, teacher_feat.detach(), labels)
+
+    def _class_labels(self, labels: torch.Tensor) -> torch.Tensor:
+        """``(B, H, W)`` or ``(B, 1, H, W)`` labels -> ``(B, H, W)`` integer classes (binned if asked)."""
+        name = type(self).__name__
+        if isinstance(labels, torch.Tensor) and labels.dim() == 4 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        check_dense(name, 'labels', labels, 3)
+        if self.label_bins is not None:
+            return bin_continuous_labels(labels, ignore_index=self.ignore_index, **self.label_bins)
+        if labels.dtype.is_floating_point:
+            raise ValueError(f'{name}: labels are {labels.dtype} (continuous targets?); either pass integer class '
+                             'labels or set label_bins=dict(num_bins=..., min=..., max=..., log=...) so that the '
+                             'loss bins them')
+        if labels.dtype == torch.bool:
+            raise ValueError(f'{name}: labels must be an integer tensor, got {labels.dtype}')
+        return labels
 
     @staticmethod
     def _fold(feat: torch.Tensor, frames: int, arg: str) -> torch.Tensor:
@@ -250,4 +285,4 @@ class ContrastiveKDLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return (f'omega={self.omega}, loss_weight={self.loss_weight}, sampler={self.sampler!r}, '
-                f'resize_mode={self.resize_mode!r}, normalizer={self.normalizer!r}')
+                f'resize_mode={self.resize_mode!r}, normalizer={self.normalizer!r}, label_bins={self.label_bins}')

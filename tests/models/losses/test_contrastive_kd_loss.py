@@ -254,3 +254,78 @@ def test_batch_fold_puts_per_object_rows_side_by_side():
         ContrastiveKDLoss(batch_fold='channels')(per_object_s[:5], per_object_t, labels)
     with pytest.raises(ValueError, match='batch sizes differ'):
         ContrastiveKDLoss()(per_object_s, per_object_t, labels)
+
+
+# -- continuous labels (depth) binned by the loss -----------------------------------------------------
+# Four log-spaced bins on [1, 16]: edges 1, 2, 4, 8, 16 (written out by hand).
+_LOG_BINS = dict(num_bins=4, min=1.0, max=16.0, log=True)
+_LOG_EDGES = torch.tensor([1.0, 2.0, 4.0, 8.0, 16.0], dtype=torch.float64)
+
+
+def _depth_inside_bins(classes: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """A depth map whose value at each pixel lies strictly inside bin ``classes`` of ``_LOG_BINS``."""
+    gen = torch.Generator().manual_seed(seed)
+    frac = 0.05 + 0.9 * torch.rand(classes.shape, generator=gen, dtype=torch.float64)
+    lo, hi = _LOG_EDGES[classes], _LOG_EDGES[classes + 1]
+    return lo * (hi / lo)**frac  # geometric interpolation stays inside the log bin
+
+
+@pytest.mark.parametrize('omega', [0.0, 0.5, 0.9])
+def test_binned_depth_gives_the_loss_of_the_equivalent_integer_labels(omega):
+    student, teacher, classes = _random(classes=4, seed=4)
+    depth = _depth_inside_bins(classes)
+    expected = ContrastiveKDLoss(omega=omega)(student, teacher, classes)
+    binned = ContrastiveKDLoss(omega=omega, label_bins=_LOG_BINS)
+    torch.testing.assert_close(binned(student, teacher, depth), expected, rtol=0, atol=1e-12)
+    torch.testing.assert_close(binned(student, teacher, depth.float()), expected, rtol=0, atol=1e-12)
+    # mmseg's (B, 1, H, W) layout is the same labels
+    torch.testing.assert_close(binned(student, teacher, depth[:, None]), expected, rtol=0, atol=1e-12)
+    # ... and with a sampler that looks at the (binned) labels
+    sampler = dict(type='BoundaryPixelSampler', num_samples=12, kernel_size=3, seed=0)
+    torch.testing.assert_close(
+        ContrastiveKDLoss(omega=omega, sampler=sampler, label_bins=_LOG_BINS)(student, teacher, depth),
+        ContrastiveKDLoss(omega=omega, sampler=sampler)(student, teacher, classes), rtol=0, atol=1e-12)
+
+
+def test_binning_changes_the_loss_unless_omega_is_one():
+    student, teacher, classes = _random(classes=4, seed=5)
+    depth = _depth_inside_bins(classes)
+    coarse = dict(num_bins=2, min=1.0, max=16.0, log=True)  # bins {0,1} and {2,3} merge
+    fine = ContrastiveKDLoss(omega=0.5, label_bins=_LOG_BINS)(student, teacher, depth)
+    merged = ContrastiveKDLoss(omega=0.5, label_bins=coarse)(student, teacher, depth)
+    assert abs(fine.item() - merged.item()) > 1e-4
+    torch.testing.assert_close(
+        ContrastiveKDLoss(omega=0.5)(student, teacher, classes // 2), merged, rtol=0, atol=1e-12)
+    # omega = 1: labels play no part, so any binning gives the label-free loss
+    no_labels = ContrastiveKDLoss(omega=1.0)(student, teacher, torch.zeros_like(classes))
+    torch.testing.assert_close(
+        ContrastiveKDLoss(omega=1.0, label_bins=coarse)(student, teacher, depth), no_labels, rtol=0, atol=1e-12)
+
+
+def test_invalid_depth_is_ignored_like_ignore_index():
+    student, teacher, classes = _random(classes=4, seed=6)
+    depth = _depth_inside_bins(classes)
+    holes = torch.zeros_like(classes, dtype=torch.bool)
+    holes[0, 0, :3] = True  # nan
+    holes[1, 2, 1:4] = True  # zero depth: no measurement (log bins)
+    depth[0, 0, :3] = float('nan')
+    depth[1, 2, 1:4] = 0.0
+    expected = ContrastiveKDLoss(omega=0.5)(student, teacher, classes.masked_fill(holes, 255))
+    got = ContrastiveKDLoss(omega=0.5, label_bins=_LOG_BINS)(student, teacher, depth)
+    torch.testing.assert_close(got, expected, rtol=0, atol=1e-12)
+
+
+def test_float_labels_without_bins_and_bad_bins_raise():
+    student, teacher, classes = _random()
+    with pytest.raises(ValueError, match='label_bins'):
+        ContrastiveKDLoss()(student, teacher, classes.float())
+    with pytest.raises(ValueError, match='lacks'):
+        ContrastiveKDLoss(label_bins=dict(num_bins=8, min=0.5))
+    with pytest.raises(ValueError, match='unknown keys'):
+        ContrastiveKDLoss(label_bins=dict(num_bins=8, min=0.5, max=4.0, scale='log'))
+    with pytest.raises(ValueError, match='max > min'):
+        ContrastiveKDLoss(label_bins=dict(num_bins=8, min=4.0, max=4.0))
+    with pytest.raises(ValueError, match='min > 0'):
+        ContrastiveKDLoss(label_bins=dict(num_bins=8, min=0.0, max=4.0, log=True))
+    with pytest.raises(ValueError, match='ignore_index'):
+        ContrastiveKDLoss(ignore_index=3, label_bins=dict(num_bins=8, min=0.5, max=4.0))
