@@ -2,7 +2,7 @@
 # (cross-entropy only, no teacher): the no-distillation baseline of
 # configs/distill_r50_to_mbv2.py, on the embedded synthetic set.
 _base_ = [
-    '_base_/models/mobilevos_mbv2.py', '_base_/datasets/synthetic_davis.py',
+    '_base_/models/mobilevos_students.py', '_base_/datasets/synthetic_davis.py',
     '_base_/schedules/stcn_main_150k.py', '_base_/default_runtime.py'
 ]
 model = _base_.mobilevos_mbv2

@@ -4,9 +4,14 @@
 #   on pixels sampled at object boundaries (boundary-aware sampler);
 # - loss_logit: KL(teacher || student) on the aggregated (background + objects) logits, restricted
 #   to a band around the object boundaries.
-# A top-level config sets `student` and `teacher` (model dicts) and `teacher_ckpt`.
+# The teacher checkpoint defaults to the one from `python tools/train.py configs/stcn_r50_synthetic.py`
+# (set model.teacher_ckpt=PATH with --cfg-options for another). A top-level config adds the networks:
+#   model = dict(_base_.mobilevos_kd, student=_base_.mobilevos_r18, teacher=_base_.stcn_r50)
 mobilevos_kd = dict(
     type='SingleTeacherDistiller',
+    teacher_ckpt='work_dirs/stcn_r50_synthetic/iter_150000.pth',
+    teacher_ckpt_hint=('Train the teacher first: python tools/train.py configs/stcn_r50_synthetic.py '
+                       '(or set model.teacher_ckpt=PATH with --cfg-options).'),
     # checkpoints hold the student only; the teacher comes from teacher_ckpt
     teacher_in_state_dict=False,
     student_recorders=dict(

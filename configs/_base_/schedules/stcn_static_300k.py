@@ -1,4 +1,5 @@
 # STCN stage 0 (static images): Adam, lr 1e-5, weight decay 1e-7, 300K iterations, lr x0.1 at 150K.
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-5, weight_decay=1e-7), clip_grad=None)
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-5, weight_decay=1e-7), clip_grad=None)
 param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[150000], gamma=0.1)]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=300000)
