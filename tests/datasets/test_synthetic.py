@@ -180,15 +180,16 @@ def test_ensure_creates_once_and_checks_arguments(tmp_path):
 # (Pillow) encoders; they were recorded with opencv-python-headless 4.14.0 and Pillow 13.0.0.
 RECORDED_DATASETS = [
     (DATASET_ARGS, 69, '46e13280bf29a78324ad1b5a3590163efc99957aea1611fc55ac93e6c4b9bec2'),
-    (dict(num_videos=3, num_frames=6, size=(24, 32), seed=7, num_val_videos=1), 55,
-     '2727cc030950c86d34dc160c97b62ffaa42f049c8e199393fb45e953222cdce8'),
-    (dict(num_videos=2, num_frames=2, size=(16, 16), seed=0, num_val_videos=1), 18,
-     'c687d73ca8a670fa397037e7a96a11691eaa03ff5fffe6edbe1557cb7b3614fa'),
-    (dict(num_videos=1, num_frames=1, size=(16, 24), seed=1, num_val_videos=0), 6,
-     'f2086834d009f9da03d9fcbb65a391f5d955114d722a12995ea52745a4b86d5e'),
+    (dict(num_videos=3, num_frames=6, size=(24, 32), seed=7,
+          num_val_videos=1), 55, '2727cc030950c86d34dc160c97b62ffaa42f049c8e199393fb45e953222cdce8'),
+    (dict(num_videos=2, num_frames=2, size=(16, 16), seed=0,
+          num_val_videos=1), 18, 'c687d73ca8a670fa397037e7a96a11691eaa03ff5fffe6edbe1557cb7b3614fa'),
+    (dict(num_videos=1, num_frames=1, size=(16, 24), seed=1,
+          num_val_videos=0), 6, 'f2086834d009f9da03d9fcbb65a391f5d955114d722a12995ea52745a4b86d5e'),
 ]
 # sha256 of frames.tobytes() + masks.tobytes() + json.dumps(meta, sort_keys=True), same commit.
-RECORDED_VIDEO = ((2, 'train', 0, 7, (40, 32)), 'e25a47a4e612737f18a45c06c91282a9a8352b409487a205201c8708bb1b0446')
+RECORDED_VIDEO = ((2, 'train', 0, 7, (40, 32)),
+                  'e25a47a4e612737f18a45c06c91282a9a8352b409487a205201c8708bb1b0446')
 
 
 def _file_digests(root):
@@ -201,7 +202,9 @@ def _file_digests(root):
     return found
 
 
-@pytest.mark.parametrize('args,count,digest', RECORDED_DATASETS, ids=['all-events', 'seed7', 'two-frames', 'one-frame'])
+@pytest.mark.parametrize('args,count,digest',
+                         RECORDED_DATASETS,
+                         ids=['all-events', 'seed7', 'two-frames', 'one-frame'])
 def test_files_match_the_recorded_digests(tmp_path, args, count, digest):
     make_synthetic_davis(str(tmp_path), **args)
     files = _file_digests(str(tmp_path))

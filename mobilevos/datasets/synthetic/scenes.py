@@ -1,4 +1,4 @@
-"""Scenario planning of one synthetic video: objects, their motion, and a check that the masks show the events.
+"""Scenario planning of one synthetic video: objects, their motion, a check that the masks show the events.
 
 Video ``i`` of a split has a *scenario* ``i % 4`` (:data:`SCENARIOS`): 0 =
 occlusion + late appearance + re-entry, 1 = occlusion, 2 = late appearance,
