@@ -192,7 +192,8 @@ RECORDED_VIDEO = ((2, 'train', 0, 7, (40, 32)),
                   'e25a47a4e612737f18a45c06c91282a9a8352b409487a205201c8708bb1b0446')
 
 
-def _file_digests(root):
+def file_digests(root):
+    """Relative path -> sha256 of every file under ``root``."""
     found = {}
     for folder, _, names in os.walk(root):
         for name in names:
@@ -207,7 +208,7 @@ def _file_digests(root):
                          ids=['all-events', 'seed7', 'two-frames', 'one-frame'])
 def test_files_match_the_recorded_digests(tmp_path, args, count, digest):
     make_synthetic_davis(str(tmp_path), **args)
-    files = _file_digests(str(tmp_path))
+    files = file_digests(str(tmp_path))
     listing = ''.join(f'{path} {sha}\n' for path, sha in sorted(files.items()))
     assert len(files) == count
     assert hashlib.sha256(listing.encode()).hexdigest() == digest, listing

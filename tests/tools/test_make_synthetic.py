@@ -1,10 +1,10 @@
 """tools/data/make_synthetic.py: byte-identical output for a seed (acceptance 2)."""
-import hashlib
 import importlib.util
-import os
 import os.path as osp
 
 import pytest
+
+from tests.datasets.test_synthetic import file_digests
 
 TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'data',
                 'make_synthetic.py')
@@ -18,16 +18,6 @@ def tool():
     return module
 
 
-def _digest(root):
-    files = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = osp.join(folder, name)
-            with open(path, 'rb') as handle:
-                files[osp.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
-    return files
-
-
 ARGS = ['--videos', '3', '--val-videos', '2', '--frames', '5', '--size', '32x48', '--no-progress']
 
 
@@ -35,7 +25,7 @@ def test_same_seed_gives_byte_identical_files(tool, tmp_path, capsys):
     assert tool.main(['--out', str(tmp_path / 'a'), '--seed', '7'] + ARGS) == 0
     assert tool.main(['--out', str(tmp_path / 'b'), '--seed', '7'] + ARGS) == 0
     assert tool.main(['--out', str(tmp_path / 'c'), '--seed', '8'] + ARGS) == 0
-    a, b, c = _digest(tmp_path / 'a'), _digest(tmp_path / 'b'), _digest(tmp_path / 'c')
+    a, b, c = file_digests(tmp_path / 'a'), file_digests(tmp_path / 'b'), file_digests(tmp_path / 'c')
     assert len(a) == 5 * 2 * 5 + 5 + 1 + 2  # frames + masks, per-video meta, dataset.json, split files
     assert a == b
     assert set(a) == set(c) and a != c
