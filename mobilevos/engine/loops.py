@@ -4,13 +4,14 @@ A VOS evaluation is not a batch-of-images loop: each video is a stream with
 state (the memory bank). These loops take the video records of the
 dataloader's dataset (``DAVISDataset``, ``YouTubeVOSDataset``...), run a
 :class:`~mobilevos.inference.VideoInferencer` over each video, optionally
-write DAVIS-format palette PNGs and overlays, and give the evaluator one
-sample per video. Speed (frames/s over the segmentation loop) and peak memory
-are reported next to the scores.
+write each video's DAVIS-format palette PNGs (``out_dir``: the one route that
+writes an evaluation's mask folder, through
+:func:`~mobilevos.evaluation.write_video_masks`, atomic files) and overlays,
+and give the evaluator one sample per video. Speed (frames/s over the
+segmentation loop) and peak memory are reported next to the scores.
 
 Under distributed runs each process takes every ``world_size``-th video.
 """
-import os
 import os.path as osp
 import resource
 import sys
@@ -24,8 +25,10 @@ from mmengine.evaluator import Evaluator
 from mmengine.runner.loops import BaseLoop
 from tqdm import tqdm
 
+from mobilevos.evaluation import write_video_masks
 from mobilevos.registry import LOOPS
-from mobilevos.utils.io import davis_palette, read_frame, read_mask, read_palette_mask, write_mask
+from mobilevos.utils.io import (davis_palette, read_frame, read_mask, read_palette_mask, void_to_background,
+                                write_image)
 
 
 def peak_rss_mb() -> float:
@@ -42,8 +45,12 @@ def unwrap_vos_network(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def _input_annotations(record: dict) -> Dict[int, np.ndarray]:
+    """The record's input masks as the inferencer takes them: ids, void (255) as background."""
     merge = bool(record.get('merge_objects', False))
-    return {int(index): read_mask(path, binary=merge) for index, path in record['annotation_paths'].items()}
+    return {
+        int(index): void_to_background(read_mask(path, binary=merge))
+        for index, path in record['annotation_paths'].items()
+    }
 
 
 def _palette(record: dict) -> np.ndarray:
@@ -133,17 +140,15 @@ class VideoEvaluationLoop(BaseLoop):
             seconds += time.perf_counter() - start
             masks.append(result.ids)
             name = names[result.index]
-            if self.out_dir:
-                write_mask(osp.join(self.out_dir, record['video'], f'{name}.png'), result.ids, palette)
             if self.show_dir:
                 path = osp.join(self.show_dir, record['video'], f'{name}.jpg')
-                os.makedirs(osp.dirname(path), exist_ok=True)
-                from PIL import Image
-                Image.fromarray(overlay_mask(result.frame, result.ids, palette)).save(path, quality=90)
+                write_image(path, overlay_mask(result.frame, result.ids, palette))
             start = time.perf_counter()
         sample = dict(video=record['video'], pred_masks=np.stack(masks), gt_paths=record.get('gt_paths'),
                       frame_names=list(names), merge_objects=bool(record.get('merge_objects', False)),
                       palette=palette, output_frame_names=record.get('output_frame_names'))
+        if self.out_dir:
+            write_video_masks(self.out_dir, record['video'], names, sample['pred_masks'], palette)
         return dict(sample=sample, frames=len(masks), seconds=seconds)
 
     def run(self) -> dict:

@@ -1,5 +1,8 @@
 """mmengine metrics: DAVIS J&F, and a YouTube-VOS submission writer.
 
+``DAVISMetric`` only scores: the DAVIS mask folder of an evaluation is written by
+the loop (``test_cfg.out_dir``, ``tools/test.py --out``), the one route.
+
 Both receive **one data sample per video** (the inferencer's output for a
 whole sequence). A sample is a dict (``VOSDataSample.to_dict()``, which
 mmengine's Evaluator makes) or a :class:`VOSDataSample`, with:
@@ -14,9 +17,10 @@ mmengine's Evaluator makes) or a :class:`VOSDataSample`, with:
   annotated. Only annotated frames are evaluated, minus the first and last.
 - ``frame_names``: optional ``T`` names (default from ``frame_ids``, else
   ``00000``, ``00001``...), used in messages and written PNG names.
-- ``merge_objects``: optional bool, read ground-truth paths as 0 / non-zero
-  (DAVIS 2016; the video record's key).
-- ``palette``: optional palette for written PNGs.
+- ``merge_objects``: optional bool, merge every object of the ground-truth
+  paths into id 1 (the video record's key); a grayscale 0/255 mask is id 1
+  without it (:mod:`mobilevos.utils.io`).
+- ``palette``: optional palette for written PNGs (YouTube-VOS).
 - ``output_frame_names``: optional (YouTube-VOS), the frames a submission
   holds.
 
@@ -36,7 +40,7 @@ from mmengine.structures import BaseDataElement
 from mobilevos.registry import METRICS
 from .davis_measures import DEFAULT_BOUND_TH
 from .sequence_evaluator import GLOBAL_KEYS, evaluate_sequence, format_tables, summarize_results
-from .writers import YouTubeVOSSubmissionWriter, write_video_masks
+from .writers import YouTubeVOSSubmissionWriter
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -90,10 +94,10 @@ class DAVISMetric(BaseMetric):
         objects: ``'first_frame'`` (official: ids ``1..max`` of the first
             ground-truth frame) or ``'all'`` (``1..max`` over all ground truth).
         bound_th: boundary tolerance of F.
-        gt_binary: read ground-truth paths as binary for every video (else
-            per sample ``merge_objects``).
-        output_dir: also write the predictions as DAVIS PNGs there.
-        format_only: only write predictions (needs ``output_dir``); no scores.
+        gt_binary: merge the objects of every ground-truth path into id 1
+            (else per sample ``merge_objects``).
+        format_only: do not score (no ground truth, e.g. DAVIS test-dev); the
+            predictions are written by the loop's ``out_dir``.
         json_file: write ``dict(global, per_sequence, per_video)`` there.
         return_per_sequence: also return the per-object table under
             ``per_sequence`` (a non-scalar; mmengine logs it as info).
@@ -107,7 +111,6 @@ class DAVISMetric(BaseMetric):
                  objects: str = 'first_frame',
                  bound_th: float = DEFAULT_BOUND_TH,
                  gt_binary: bool = False,
-                 output_dir: Optional[str] = None,
                  format_only: bool = False,
                  json_file: Optional[str] = None,
                  return_per_sequence: bool = False,
@@ -117,12 +120,9 @@ class DAVISMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         if objects not in ('first_frame', 'all'):
             raise ValueError(f"DAVISMetric: objects must be 'first_frame' or 'all', got {objects!r}")
-        if format_only and not output_dir:
-            raise ValueError('DAVISMetric: format_only needs an output_dir')
         self.objects = objects
         self.bound_th = bound_th
         self.gt_binary = gt_binary
-        self.output_dir = output_dir
         self.format_only = format_only
         self.json_file = json_file
         self.return_per_sequence = return_per_sequence
@@ -134,16 +134,11 @@ class DAVISMetric(BaseMetric):
         for raw in data_samples:
             sample = _as_dict(raw)
             video = str(sample.get('video', f'video{len(self.results)}'))
-            preds = _predictions(sample)
-            names = _frame_names(sample, len(preds))
-            if self.output_dir:
-                masks = preds if isinstance(preds, np.ndarray) else None
-                if masks is None:
-                    raise ValueError(f'DAVISMetric: output_dir needs pred_masks (video {video!r} has paths)')
-                write_video_masks(self.output_dir, video, names, masks, sample.get('palette'))
             if self.format_only:
                 self.results.append({'name': video})
                 continue
+            preds = _predictions(sample)
+            names = _frame_names(sample, len(preds))
             if sample.get('gt_paths') is not None:
                 gt_paths = list(sample['gt_paths'])
                 if len(gt_paths) != len(preds):
@@ -176,8 +171,7 @@ class DAVISMetric(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
         """Global J&F measures (fractions) over every processed video."""
         if self.format_only:
-            print_log(f'DAVISMetric: predictions of {len(results)} videos written to {self.output_dir}',
-                      logger='current')
+            print_log(f'DAVISMetric: format_only, {len(results)} videos not scored', logger='current')
             return {}
         summary = summarize_results(results)
         self.last_summary = summary

@@ -4,7 +4,9 @@ Both folders are DAVIS-style, ``<dir>/<sequence>/<frame>.png``; the ground
 truth may also be a DAVIS root (``<root>/Annotations/<resolution>`` is used,
 and ``ImageSets/<year>/<split>.txt`` when a split is given). The frames of a
 sequence are its ground-truth PNGs; the prediction must hold a PNG of the
-same name for each of them except the first and the last.
+same name for each of them except the first and the last. Both are read by the
+one rule of :mod:`mobilevos.utils.io`: a grayscale 0/255 mask (DAVIS 2016) is
+object 1, so DAVIS 2016 ground truth needs no option.
 """
 import os
 import os.path as osp

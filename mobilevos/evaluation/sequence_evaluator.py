@@ -2,8 +2,10 @@
 
 Protocol (``davis2017/evaluation.py`` of ``davisvideochallenge/davis2017-evaluation``):
 
-- The ground truth of a sequence is its annotated frames, in order. Void
-  pixels (255) count as background.
+- The ground truth of a sequence is its annotated frames, in order, read by the
+  one rule of :mod:`mobilevos.utils.io` (a grayscale 0/255 mask is object 1, as
+  the official DAVIS 2016 evaluation binarises). Void pixels (255) count as
+  background.
 - The objects are ids ``1..N`` with ``N`` the largest id of the *first*
   ground-truth frame (``objects='first_frame'``, the official rule; an id in
   that range that is absent counts as an empty object). ``objects='all'``
@@ -27,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from mobilevos.utils.io import read_mask
+from mobilevos.utils.io import VOID_ID, read_mask, void_to_background
 from .davis_measures import DEFAULT_BOUND_TH, boundary_f_measure, db_statistics
 
 MaskLike = Union[np.ndarray, str, os.PathLike, None]
@@ -118,8 +120,8 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
         name: sequence name, used in errors and results.
         objects: ``'first_frame'`` (official) or ``'all'``; see the module doc.
         frame_names: names of the ``T`` frames, for messages and the result.
-        gt_binary: read ground-truth paths as 0/non-zero (DAVIS 2016 0/255
-            masks).
+        gt_binary: merge every object of the ground-truth paths into id 1
+            (a grayscale 0/255 mask is id 1 without it).
         bound_th: boundary tolerance (fraction of the diagonal, or pixels if >= 1).
 
     Returns:
@@ -145,7 +147,7 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
 
     first_gt = _load(gt_masks[0], _describe(gt_masks[0], name, 0, frame_names, 'ground truth'), gt_binary)
     shape = first_gt.shape
-    first_ids = first_gt[first_gt != 255]
+    first_ids = first_gt[first_gt != VOID_ID]
     num_objects = int(first_ids.max()) if first_ids.size else 0
     scorer = _FrameScorer(bound_th)
     j_rows, f_rows = [], []
@@ -163,7 +165,7 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
         if pred.shape != shape:
             raise ValueError(f'{pred_what} is {pred.shape[1]}x{pred.shape[0]} but the ground truth is '
                              f'{shape[1]}x{shape[0]} (WxH)')
-        gt = np.where(gt == 255, 0, gt).astype(np.uint8)
+        gt = void_to_background(gt)
         if objects == 'all' and gt.size:
             num_objects = max(num_objects, int(gt.max()))
         frame_max = int(pred.max()) if pred.size else 0
@@ -175,12 +177,12 @@ def evaluate_sequence(gt_masks: Sequence[MaskLike],
     if objects == 'all':
         last_gt = _load(gt_masks[-1],
                         _describe(gt_masks[-1], name, num_frames - 1, frame_names, 'ground truth'), gt_binary)
-        last_ids = last_gt[last_gt != 255]
+        last_ids = last_gt[last_gt != VOID_ID]
         num_objects = max(num_objects, int(last_ids.max()) if last_ids.size else 0)
     if num_objects == 0:
         where = 'first ground-truth frame' if objects == 'first_frame' else 'ground truth'
-        raise ValueError(f'sequence {name!r}: the {where} has no object (all pixels 0 or 255); for '
-                         'DAVIS 2016 0/255 masks read the ground truth as binary')
+        raise ValueError(f'sequence {name!r}: the {where} has no object (every pixel is background 0 '
+                         'or void 255)')
     if max_pred > num_objects:
         raise ValueError(f'{max_pred_where} has object id {max_pred} but sequence {name!r} has '
                          f'{num_objects} objects in its ground truth ({objects} rule); the official '

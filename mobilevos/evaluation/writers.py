@@ -2,7 +2,9 @@
 
 DAVIS results: ``<out_dir>/<video>/<frame>.png``, palette PNGs whose values
 are the object ids (what ``tools/analysis/eval_masks.py`` and the official
-DAVIS tool read).
+DAVIS tool read). The evaluation loop (``test_cfg.out_dir``) writes them with
+:func:`write_video_masks`; every file goes through the one atomic writer,
+:func:`mobilevos.utils.io.write_mask`.
 
 YouTube-VOS submission (the CodaLab layout): ``<out_dir>/Annotations/<video>/<frame>.png``
 for every frame of ``valid/JPEGImages`` (the 6-fps subset), zipped as

@@ -1,18 +1,33 @@
-"""Reading and writing frames and id masks in the public VOS formats.
+"""Reading and writing frames and id masks in the public VOS formats: the one mask I/O module.
 
-Masks are ``(H, W)`` uint8 arrays of object ids: 0 is background, ``1..K`` are
-objects and, in DAVIS 2017 ground truth, 255 marks void pixels. On disk they
-are palette PNGs (PIL mode ``'P'``) whose pixel values are the ids and whose
-palette only colours them. DAVIS 2016 ground truth is a grayscale (``'L'``)
-image with values 0/255: read it with ``binary=True`` to get ids 0/1.
+Every mask of the project is read by :func:`read_palette_mask` / :func:`read_mask` (datasets,
+the clip sampler, inference annotations, evaluation of ground truth and of predictions) and every
+result mask is written by :func:`write_mask`, atomically.
 
-The default palette is the DAVIS one (the PASCAL VOC colour map), computed by
+Masks are ``(H, W)`` uint8 arrays of object ids. The reading rule:
+
+- palette PNG (PIL mode ``'P'``, DAVIS 2017 / YouTube-VOS): the pixel values are the ids; 0 is
+  background, ``1..254`` are objects and 255 (:data:`VOID_ID`) is void. Void is kept as 255: the
+  clip sampler uses it as the ignore index of the training loss; the evaluation counts it as
+  background and inference annotations read it as background (:func:`void_to_background`), as the
+  official DAVIS tools do;
+- grayscale (``'L'``) or 1-bit PNG whose values are only 0 and 255 (DAVIS 2016, saliency masks): a
+  binary mask of **one object, id 1** (255 -> 1), as the official DAVIS 2016 evaluation binarises;
+- any other grayscale PNG: the values are ids, as for a palette PNG (255 void);
+- RGB(A) PNG: refused unless a palette (``rgb_palette``) or a colour table (``rgb_colour_ids``,
+  each distinct non-black colour becomes the next object) maps its colours to ids;
+- ``binary=True`` (a video record's ``merge_objects``: DAVIS 2016 read from multi-object masks,
+  soft-edged saliency masks) then merges every non-zero value, void included, into object 1.
+
+Masks are written as palette PNGs (mode ``'P'``) whose pixel values are the ids and whose palette
+only colours them. The default palette is the DAVIS one (the PASCAL VOC colour map), computed by
 :func:`davis_palette` with the bit-interleaving algorithm.
 """
 import os
 import os.path as osp
+import uuid
 from functools import lru_cache
-from typing import Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -22,6 +37,10 @@ PathLike = Union[str, os.PathLike]
 
 #: PIL modes whose pixel values are object ids.
 ID_MASK_MODES = ('P', 'L', '1')
+#: The void id of palette masks (DAVIS 2017): ignored in training, background in evaluation.
+VOID_ID = 255
+#: An RGB mask with more colours than this is refused by the colour table (not a flat-colour mask).
+MAX_RGB_COLOURS = 64
 
 
 @lru_cache(maxsize=None)
@@ -56,8 +75,14 @@ def davis_palette(num_colors: int = 256) -> np.ndarray:
     return np.frombuffer(_davis_palette_cached(num_colors), dtype=np.uint8).reshape(num_colors, 3).copy()
 
 
-def _as_palette_array(palette: Union[np.ndarray, Sequence[int], None]) -> np.ndarray:
-    """A palette as ``(256, 3)`` uint8 (flat lists of ``3 * n`` ints are accepted)."""
+def palette_array(palette: Union[np.ndarray, Sequence[int], None] = None) -> np.ndarray:
+    """A palette as ``(256, 3)`` uint8.
+
+    ``None`` gives the DAVIS palette; ``(N, 3)`` or flat ``3 * N`` values are padded with black.
+
+    Raises:
+        ValueError: not ``N <= 256`` RGB triples in [0, 255].
+    """
     if palette is None:
         return davis_palette()
     array = np.asarray(palette)
@@ -85,44 +110,79 @@ def _open_image(path: PathLike, what: str) -> Image.Image:
     return image
 
 
+def _colour_table_ids(rgb: np.ndarray, path: PathLike,
+                      colour_ids: Dict[int, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """Map each distinct non-black colour of an ``(H, W, 3)`` mask to an id; build the palette.
+
+    ``colour_ids`` (24-bit colour code -> id) is shared by the masks of one video and updated in
+    place, so a colour keeps its id across masks; new colours get the next ids in colour order.
+    """
+    codes = (rgb[..., 0].astype(np.int64) << 16) | (rgb[..., 1].astype(np.int64) << 8) | rgb[..., 2]
+    unique, inverse = np.unique(codes, return_inverse=True)
+    objects = [int(c) for c in unique if c != 0]
+    if len(objects) > MAX_RGB_COLOURS or len(set(objects) | set(colour_ids)) > VOID_ID - 1:
+        raise ValueError(
+            f'mask {path} is an RGB image with {len(objects)} non-black colours; expected a palette PNG '
+            f'(DAVIS format) or an RGB mask with at most {MAX_RGB_COLOURS} flat object colours '
+            '(anti-aliased or JPEG-compressed masks cannot be mapped to objects)')
+    for code in objects:
+        if code not in colour_ids:
+            colour_ids[code] = len(colour_ids) + 1
+    lut = np.array([colour_ids.get(int(code), 0) for code in unique], dtype=np.uint8)
+    palette = np.zeros((256, 3), dtype=np.uint8)
+    for code, index in colour_ids.items():
+        palette[index] = ((code >> 16) & 255, (code >> 8) & 255, code & 255)
+    return lut[inverse.reshape(codes.shape)], palette
+
+
+def _grayscale_ids(gray: np.ndarray) -> np.ndarray:
+    """Grayscale values as ids: a two-valued 0/255 mask is object 1, other values are ids."""
+    if not np.any((gray != 0) & (gray != VOID_ID)):
+        return (gray == VOID_ID).astype(np.uint8)
+    return gray
+
+
 def read_palette_mask(path: PathLike,
                       binary: bool = False,
-                      rgb_palette: Union[np.ndarray, Sequence[int],
-                                         None] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-    """Read an id mask and its palette.
+                      rgb_palette: Union[np.ndarray, Sequence[int], None] = None,
+                      rgb_colour_ids: Optional[Dict[int, int]] = None
+                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """Read an id mask and its palette, by the rule of the module docstring.
 
     Args:
-        path: a palette (``'P'``), grayscale (``'L'``) or 1-bit PNG.
-        binary: map every non-zero value to 1 (DAVIS 2016 masks are 0/255).
-        rgb_palette: if given, an RGB mask is mapped to ids by looking its
-            colours up in this palette (``(N, 3)`` or flat); without it an RGB
-            mask is refused.
+        path: a palette (``'P'``), grayscale (``'L'``), 1-bit or (with a mapping) RGB(A) PNG.
+        binary: merge every non-zero value (void included) into object 1.
+        rgb_palette: map an RGB mask's colours to ids by looking them up in this palette
+            (``(N, 3)`` or flat); a colour that is not in it is an error.
+        rgb_colour_ids: map an RGB mask's distinct non-black colours to new ids ``1, 2, ...``
+            through this colour table (24-bit code -> id), updated in place so that the masks of
+            one video share it. Without either mapping an RGB mask is refused.
 
     Returns:
-        ``(ids, palette)``: ids is ``(H, W)`` uint8; palette is the file's
-        ``(256, 3)`` uint8 palette, or ``None`` for grayscale / 1-bit / RGB
-        files.
+        ``(ids, palette)``: ids is ``(H, W)`` uint8 (255 = void, see the module docstring);
+        palette is the file's ``(256, 3)`` uint8 palette, the colours of an RGB mask mapped with
+        ``rgb_colour_ids``, or ``None`` for grayscale / 1-bit files and ``rgb_palette`` mappings.
 
     Raises:
         FileNotFoundError: the file does not exist.
         OSError: it is not a readable image.
-        ValueError: it is not an id image (e.g. RGB without ``rgb_palette``,
-            RGBA, 16-bit), or an RGB colour is not in ``rgb_palette``.
+        ValueError: it is not an id image (e.g. RGB without a mapping, 16-bit), an RGB colour is
+            not in ``rgb_palette``, or an RGB mask has too many colours for ``rgb_colour_ids``.
     """
     image = _open_image(path, 'mask')
     palette = None
     if image.mode == 'P':
         raw = image.getpalette() or []
-        palette = _as_palette_array(raw[:768]) if raw else davis_palette()
+        palette = palette_array(raw[:768]) if raw else davis_palette()
         ids = np.array(image, dtype=np.uint8)
     elif image.mode in ('L', '1'):
-        ids = np.array(image.convert('L') if image.mode == '1' else image, dtype=np.uint8)
-        if image.mode == '1':
-            ids = (ids > 0).astype(np.uint8)
-    elif image.mode == 'RGB' and rgb_palette is not None:
-        ids = rgb_to_ids(np.array(image), rgb_palette, name=str(path))
+        ids = _grayscale_ids(np.array(image.convert('L'), dtype=np.uint8))
+    elif image.mode in ('RGB', 'RGBA') and rgb_palette is not None:
+        ids = rgb_to_ids(np.array(image.convert('RGB')), rgb_palette, name=str(path))
+    elif image.mode in ('RGB', 'RGBA') and rgb_colour_ids is not None:
+        ids, palette = _colour_table_ids(np.array(image.convert('RGB'), dtype=np.uint8), path, rgb_colour_ids)
     else:
-        hint = ' (pass rgb_palette to map its colours to ids)' if image.mode == 'RGB' else ''
+        hint = ' (pass rgb_palette to map its colours to ids)' if image.mode in ('RGB', 'RGBA') else ''
         raise ValueError(f'mask {path} has PIL mode {image.mode!r}; expected a palette (P) or '
                          f'id (L) image whose pixel values are object ids{hint}')
     if binary:
@@ -137,6 +197,12 @@ def read_mask(path: PathLike,
     return read_palette_mask(path, binary=binary, rgb_palette=rgb_palette)[0]
 
 
+def void_to_background(ids: np.ndarray) -> np.ndarray:
+    """``(H, W)`` ids with void (255) set to background (0), uint8 (a copy)."""
+    ids = np.asarray(ids)
+    return np.where(ids == VOID_ID, 0, ids).astype(np.uint8)
+
+
 def rgb_to_ids(rgb: np.ndarray, palette: Union[np.ndarray, Sequence[int]], name: str = 'mask') -> np.ndarray:
     """Map an ``(H, W, 3)`` RGB mask to ``(H, W)`` uint8 ids through a palette.
 
@@ -144,7 +210,7 @@ def rgb_to_ids(rgb: np.ndarray, palette: Union[np.ndarray, Sequence[int]], name:
         ValueError: a colour of the mask is not in the palette (named by
             ``name``).
     """
-    colours = _as_palette_array(palette).astype(np.int64)
+    colours = palette_array(palette).astype(np.int64)
     codes = (colours[:, 0] << 16) | (colours[:, 1] << 8) | colours[:, 2]
     lookup = {}
     for index in range(len(codes) - 1, -1, -1):  # the lowest id wins for a repeated colour
@@ -162,8 +228,29 @@ def rgb_to_ids(rgb: np.ndarray, palette: Union[np.ndarray, Sequence[int]], name:
     return unique_ids[inverse.reshape(pixel_codes.shape)]
 
 
+def _save_atomic(path: PathLike, image: Image.Image, **save_options) -> None:
+    """Save ``image`` to ``path`` through a temporary file in the same folder, then rename.
+
+    A reader never sees a half-written file and an error leaves no file behind (the
+    temporary one is removed). The format is given by ``save_options['format']``.
+    """
+    path = os.fspath(path)
+    parent = osp.dirname(osp.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp = osp.join(parent, f'.{osp.basename(path)}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp')
+    try:
+        image.save(tmp, **save_options)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
+
+
 def write_mask(path: PathLike, ids, palette: Union[np.ndarray, Sequence[int], None] = None) -> None:
-    """Write ids as a palette PNG (mode ``'P'``), the DAVIS / YouTube-VOS format.
+    """Write ids as a palette PNG (mode ``'P'``), the DAVIS / YouTube-VOS format, atomically.
+
+    The one writer of result masks (evaluation loops, prediction writers, the inferencer):
+    the PNG is written to a temporary file in the same folder and renamed.
 
     Args:
         path: output ``.png`` path; parent folders are created.
@@ -181,10 +268,23 @@ def write_mask(path: PathLike, ids, palette: Union[np.ndarray, Sequence[int], No
     if array.size and (array.min() < 0 or array.max() > 255):
         raise ValueError(f'write_mask({path}): ids must be in [0, 255], got [{array.min()}, {array.max()}]')
     image = Image.fromarray(np.ascontiguousarray(array, dtype=np.uint8))  # mode 'L'
-    image.putpalette(_as_palette_array(palette).flatten().tolist())
-    parent = osp.dirname(osp.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    image.save(path, format='PNG')
+    image.putpalette(palette_array(palette).flatten().tolist())
+    _save_atomic(path, image, format='PNG')
+
+
+def write_image(path: PathLike, image: np.ndarray, quality: int = 90) -> None:
+    """Write ``(H, W, 3)`` uint8 RGB (e.g. an overlay) as JPEG (``.jpg``/``.jpeg``) or PNG, atomically.
+
+    Raises:
+        ValueError: ``image`` is not ``(H, W, 3)`` uint8.
+    """
+    array = np.asarray(image)
+    if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+        raise ValueError(f'write_image({path}): expected (H, W, 3) uint8 RGB, '
+                         f'got {array.shape} {array.dtype}')
+    jpeg = os.fspath(path).lower().endswith(('.jpg', '.jpeg'))
+    options = dict(format='JPEG', quality=quality) if jpeg else dict(format='PNG')
+    _save_atomic(path, Image.fromarray(np.ascontiguousarray(array)), **options)
 
 
 def read_frame(path: PathLike) -> np.ndarray:

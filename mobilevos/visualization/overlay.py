@@ -3,18 +3,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from mobilevos.utils.io import davis_palette
-
-
-def palette_array(palette: Union[np.ndarray, Sequence[int], None] = None) -> np.ndarray:
-    """A palette as ``(256, 3)`` uint8; ``None`` gives the DAVIS palette; flat lists are accepted."""
-    if palette is None:
-        return davis_palette(256)
-    array = np.asarray(palette, dtype=np.uint8)
-    array = array.reshape(-1, 3) if array.ndim == 1 else array
-    full = np.zeros((256, 3), dtype=np.uint8)
-    full[:min(len(array), 256)] = array[:256]
-    return full
+from mobilevos.utils.io import VOID_ID, palette_array
 
 
 def mask_boundary(ids: np.ndarray) -> np.ndarray:
@@ -32,7 +21,7 @@ def overlay_mask(frame: np.ndarray,
                  palette: Union[np.ndarray, Sequence[int], None] = None,
                  alpha: float = 0.5,
                  outline: bool = True,
-                 ignore_ids: Optional[Sequence[int]] = (255, )) -> np.ndarray:
+                 ignore_ids: Optional[Sequence[int]] = (VOID_ID, )) -> np.ndarray:
     """Blend object colours over a frame.
 
     Args:

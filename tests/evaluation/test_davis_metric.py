@@ -48,11 +48,9 @@ def _samples(tmp_path):
 
 
 def test_metric_through_evaluator_matches_reference(tmp_path):
-    samples, reference, pred_a = _samples(tmp_path)
-    out_dir = tmp_path / 'pred'
+    samples, reference, _ = _samples(tmp_path)
     json_file = tmp_path / 'summary.json'
-    evaluator = Evaluator(
-        dict(type='mobilevos.DAVISMetric', output_dir=str(out_dir), json_file=str(json_file)))
+    evaluator = Evaluator(dict(type='mobilevos.DAVISMetric', json_file=str(json_file)))
     evaluator.process(samples[:1])
     evaluator.process(samples[1:])
     metrics = evaluator.evaluate(2)
@@ -62,11 +60,7 @@ def test_metric_through_evaluator_matches_reference(tmp_path):
         assert metrics[f'davis/{key}'] == pytest.approx(expected[key], abs=1e-6)
     summary = json.loads(json_file.read_text())
     assert [r['Sequence'] for r in summary['per_sequence']] == [r['Sequence'] for r in rows]
-    # predictions written as DAVIS palette PNGs
-    written = Image.open(out_dir / 'a' / '00003.png')
-    assert written.mode == 'P'
-    np.testing.assert_array_equal(np.array(written), pred_a[3])
-    assert (out_dir / 'b' / '00004.png').is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a', 'summary.json']  # the metric writes no mask
 
 
 def test_metric_keeps_only_score_arrays(tmp_path):
@@ -89,18 +83,15 @@ def test_metric_errors(tmp_path):
         metric.process(None, [bad])
     with pytest.raises(KeyError, match='neither pred_masks nor pred_paths'):
         metric.process(None, [dict(video='x', gt_paths=[])])
-    with pytest.raises(ValueError, match='format_only needs an output_dir'):
-        METRICS.build(dict(type='DAVISMetric', format_only=True))
+    with pytest.raises(TypeError, match='output_dir'):  # masks are written by the loop's out_dir only
+        METRICS.build(dict(type='DAVISMetric', output_dir=str(tmp_path / 'out')))
 
 
-def test_format_only_writes_without_scores(tmp_path):
-    samples, _, _ = _samples(tmp_path)
-    metric = METRICS.build(
-        dict(type='DAVISMetric', format_only=True, output_dir=str(tmp_path / 'out'), prefix='test'))
-    metric.process(None, [dict(video='v', pred_masks=np.zeros((3, 4, 5), np.uint8), palette=[9, 9, 9] * 256)])
+def test_format_only_does_not_score():
+    metric = METRICS.build(dict(type='DAVISMetric', format_only=True, prefix='test'))
+    metric.process(None, [dict(video='v', pred_masks=np.zeros((3, 4, 5), np.uint8))])  # no ground truth
+    assert metric.results == [{'name': 'v'}]
     assert metric.compute_metrics(metric.results) == {}
-    image = Image.open(tmp_path / 'out' / 'v' / '00002.png')
-    assert image.getpalette()[:3] == [9, 9, 9]
 
 
 def test_youtube_vos_submission_metric(tmp_path):

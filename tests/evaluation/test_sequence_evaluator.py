@@ -1,8 +1,10 @@
 """J&F of sequences against the loop-based reference of the official definitions (acceptance 1)."""
 import numpy as np
 import pytest
+from PIL import Image
 
 from mobilevos.evaluation import GLOBAL_KEYS, evaluate_sequence, format_tables, summarize_results
+from mobilevos.utils.io import write_mask
 from .davis_reference import ref_global, ref_sequence
 
 
@@ -167,6 +169,29 @@ def test_errors_name_the_sequence_and_frame(tmp_path):
         evaluate_sequence([np.zeros((8, 8), np.uint8)] * 3, [np.zeros((8, 8), np.uint8)] * 3, name='void')
     with pytest.raises(FileNotFoundError, match='nothere.png'):
         evaluate_sequence(gt, pred[:2] + [str(tmp_path / 'nothere.png')] + pred[3:], name='x')
+
+
+def test_davis2016_grayscale_0_255_files_are_object_1(tmp_path):
+    """DAVIS 2016 ground truth (0/255 'L') against predictions as 0/255 'L' or as palette id 1 files."""
+    gt = [(f == 1).astype(np.uint8) for f in make_gt()]  # one object
+    pred = perturb(gt, 'eroded', None)
+    gt_paths, gray_paths, palette_paths = [], [], []
+    for t, (g, p) in enumerate(zip(gt, pred)):
+        gt_paths.append(str(tmp_path / f'gt{t}.png'))
+        gray_paths.append(str(tmp_path / f'gray{t}.png'))
+        palette_paths.append(str(tmp_path / f'pal{t}.png'))
+        Image.fromarray(g * 255).save(gt_paths[-1])
+        Image.fromarray(p * 255).save(gray_paths[-1])
+        write_mask(palette_paths[-1], p)
+    expected_j, expected_f = ref_sequence(gt, pred)[1]
+    for preds in (gray_paths, palette_paths):
+        result = evaluate_sequence(gt_paths, preds, name='blackswan')
+        assert result.object_ids == [1]
+        np.testing.assert_allclose(result.j[0], expected_j, atol=1e-6, rtol=0)
+        np.testing.assert_allclose(result.f[0], expected_f, atol=1e-6, rtol=0)
+        assert result.j.min() < 1  # eroded: the scores are not trivially 1
+    itself = summarize_results([evaluate_sequence(gt_paths, gt_paths, name='blackswan')])['global']
+    assert itself['J&F-Mean'] == 1.0
 
 
 def test_format_tables_prints_official_headers():

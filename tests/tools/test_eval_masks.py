@@ -1,4 +1,5 @@
-"""tools/analysis/eval_masks.py: official tables and JSON, clear errors for incomplete predictions."""
+"""tools/analysis/eval_masks.py: official tables and JSON, clear errors for incomplete predictions,
+DAVIS 2016 0/255 masks (ground truth and tools/infer.py output) with no option."""
 import csv
 import importlib.util
 import json
@@ -7,10 +8,13 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from mobilevos.utils.io import write_mask
 from ..evaluation.davis_reference import ref_global, ref_sequence
 from ..evaluation.test_sequence_evaluator import make_gt, perturb
+from .test_infer import infer
+from .test_infer import setup as infer_setup  # noqa: F401 (fixture: a tiny config and checkpoint)
 
 TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'analysis',
                 'eval_masks.py')
@@ -103,3 +107,50 @@ def test_missing_sequence_or_frame_is_an_error(tool, folders, capsys):
     assert "sequence 'bear' has no prediction folder" in capsys.readouterr().err
     assert tool.main(['--gt', gt + '_nope', '--pred', pred, '--no-progress']) == 1
     assert 'does not exist' in capsys.readouterr().err
+
+
+def _davis2016_sample(root, name='swan', frames=5, size=32):
+    """``root/JPEGImages/480p/<name>/*.jpg`` and ``root/Annotations/480p/<name>/*.png`` 0/255 grayscale."""
+    rng = np.random.default_rng(1)
+    for sub in ('JPEGImages', 'Annotations'):
+        os.makedirs(osp.join(root, sub, '480p', name))
+    for t in range(frames):
+        mask = np.zeros((size, size), np.uint8)
+        mask[8 + t:20 + t, 6 + 2 * t:18 + 2 * t] = 255
+        frame = rng.integers(0, 60, (size, size, 3)).astype(np.uint8)
+        frame[mask > 0] = (230, 200, 40)
+        Image.fromarray(frame).save(osp.join(root, 'JPEGImages', '480p', name, f'{t:05d}.jpg'))
+        Image.fromarray(mask).save(osp.join(root, 'Annotations', '480p', name, f'{t:05d}.png'))
+    return osp.join(root, 'Annotations', '480p', name)
+
+
+def test_davis2016_ground_truth_and_infer_output_need_no_option(tool, infer_setup, tmp_path, capsys):
+    root = str(tmp_path / 'DAVIS2016')
+    gt_dir = _davis2016_sample(root)
+    first_gt = np.array(Image.open(osp.join(gt_dir, '00000.png')))
+    assert Image.open(osp.join(gt_dir, '00000.png')).mode == 'L' and set(np.unique(first_gt)) == {0, 255}
+    # the ground truth against itself: J&F 1.0, no --binary
+    itself = str(tmp_path / 'itself.json')
+    assert tool.main(['--gt', root, '--pred', osp.dirname(gt_dir), '--json', itself, '--no-progress']) == 0
+    with open(itself) as handle:
+        result = json.load(handle)
+    assert result['global']['J&F-Mean'] == 1.0
+    assert [r['Sequence'] for r in result['per_sequence']] == ['swan_1']
+    # tools/infer.py on the 0/255 annotation writes object 1, which eval_masks accepts
+    pred_dir = tmp_path / 'pred' / 'swan'
+    assert infer.main([infer_setup['config'], infer_setup['checkpoint'], '--frames',
+                       osp.join(root, 'JPEGImages', '480p', 'swan'), '--mask', osp.join(gt_dir, '00000.png'),
+                       '--out', str(pred_dir), '--no-progress']) == 0
+    assert 'objects [1]' in capsys.readouterr().out
+    written = sorted(os.listdir(pred_dir))
+    assert written == [f'{t:05d}.png' for t in range(5)]
+    for name in written:
+        with Image.open(pred_dir / name) as image:
+            assert image.mode == 'P' and set(np.unique(np.array(image))) <= {0, 1}
+    np.testing.assert_array_equal(np.array(Image.open(pred_dir / '00000.png')), first_gt // 255)
+    scored = str(tmp_path / 'scored.json')
+    assert tool.main(['--gt', root, '--pred', str(tmp_path / 'pred'), '--json', scored, '--no-progress']) == 0
+    with open(scored) as handle:
+        result = json.load(handle)
+    assert [r['Sequence'] for r in result['per_sequence']] == ['swan_1']
+    assert 0.0 <= result['global']['J&F-Mean'] <= 1.0
