@@ -1,0 +1,151 @@
+"""How the command-line tools report errors: one policy for every ``tools/*.py``.
+
+A *user error* is a mistake in what the user gave a tool: a file that is
+missing, unreadable or of the wrong kind, a bad value, missing data, a
+checkpoint that does not fit the model or that safe loading refuses, a
+missing teacher. A tool prints it as ``error: <message>`` on stderr and exits
+with status 1, without a traceback; the message names the file and says what
+to do. ``--debug`` (accepted by every tool) shows the traceback instead.
+Anything else is a bug, and its traceback is shown as usual.
+
+Library code marks its user errors by raising :class:`UserError` (or a
+subclass, e.g. ``InferenceInputError``, ``CheckpointMismatchError``,
+``UnsafeCheckpointError``, ``DeployError``, ``TeacherCheckpointError``).
+Besides those, :data:`USER_ERRORS` counts the built-in exceptions that our code
+raises for bad input and whose text names the file or value: ``OSError``
+(missing, existing, unreadable or wrong-kind files; Python's own carry the file
+name) and ``ValueError`` (bad values and file contents). A bug that raises one
+of these is reported in one line too; ``--debug`` then shows where it came from.
+
+Usage in a tool::
+
+    from mobilevos.utils.cli import add_debug_argument, tool_main
+
+    def parse_args(argv=None):
+        parser = argparse.ArgumentParser(...)
+        ...
+        add_debug_argument(parser)
+        return parser.parse_args(argv)
+
+    @tool_main
+    def main(argv=None) -> int:
+        ...
+
+    if __name__ == '__main__':
+        sys.exit(main())
+"""
+import contextlib
+import functools
+import sys
+from argparse import ArgumentParser
+from collections.abc import Mapping
+from typing import Any, Callable, Iterator, List, Optional, Sequence
+
+DEBUG_FLAG = '--debug'
+
+
+class UserError(Exception):
+    """A mistake in a tool's input; the message names the file (or option) and says what to do."""
+
+
+class MissingDataError(UserError, FileNotFoundError):
+    """A data folder or file that a config points at does not exist.
+
+    Args:
+        message: what is missing, naming it.
+        path: the missing path exactly as the config gives it (tools look it
+            up in the config to name the key to set).
+    """
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+#: Exceptions a tool reports as ``error: ...`` (exit 1, no traceback) unless ``--debug`` is given.
+USER_ERRORS = (UserError, OSError, ValueError)
+
+
+def keys_holding(config: Any, value: Any, prefix: str = '') -> List[str]:
+    """Dotted keys of ``config`` (nested dicts and lists, e.g. an mmengine ``Config``) whose value is ``value``.
+
+    List items are named by index, as ``--cfg-options`` does:
+    ``train_dataloader.dataset.datasets.0.data_root``.
+    """
+    if isinstance(config, Mapping):
+        items = config.items()
+    elif isinstance(config, (list, tuple)):
+        items = enumerate(config)
+    else:
+        return []
+    found = []
+    for key, item in items:
+        name = f'{prefix}{key}'
+        if isinstance(item, (Mapping, list, tuple)):
+            found += keys_holding(item, value, f'{name}.')
+        elif isinstance(item, str) and item == value:
+            found.append(name)
+    return found
+
+
+@contextlib.contextmanager
+def config_keys_in_errors(config: Any) -> Iterator[None]:
+    """Add to a :class:`MissingDataError` raised inside the block the config keys that name the missing path.
+
+    Tools that run a config wrap the run in this, so that "data_root
+    data/DAVIS does not exist" also says which key to set with ``--cfg-options``.
+    """
+    try:
+        yield
+    except MissingDataError as err:
+        keys = keys_holding(config.to_dict() if hasattr(config, 'to_dict') else config, err.path)
+        # the runner reads the *_dataloader keys; top-level variables (data_root = ...) were copied into them
+        keys = [key for key in keys if key.split('.')[0].endswith('_dataloader')] or keys
+        if not keys:
+            raise
+        where = '\n'.join(f'  --cfg-options {key}=PATH' for key in keys)
+        raise MissingDataError(
+            f'{err}.\nPut the data there (see docs/datasets.md), or point the config at it:\n{where}',
+            err.path) from err
+
+
+def add_debug_argument(parser: ArgumentParser) -> None:
+    """Add ``--debug`` to a tool's parser (read by :func:`tool_main`)."""
+    parser.add_argument(DEBUG_FLAG, action='store_true',
+                        help='show the full traceback of an error instead of one line')
+
+
+def error_message(err: BaseException) -> str:
+    """The text of a user error, naming the file.
+
+    An ``OSError`` raised by Python itself (e.g. by ``open``) carries the file
+    in ``filename``: ``'<file>: No such file or directory'``.
+    """
+    if isinstance(err, OSError) and err.filename is not None and err.strerror:
+        return f'{err.filename}: {err.strerror}'
+    return str(err)
+
+
+def tool_main(main: Callable[[Optional[List[str]]], Optional[int]]) -> Callable[[Optional[List[str]]], int]:
+    """Wrap a tool's ``main(argv)`` with the error policy of this module.
+
+    The wrapped function returns ``main``'s status (``None`` counts as 0), or
+    1 after printing ``error: <message>`` to stderr for a :data:`USER_ERRORS`
+    exception. With ``--debug`` in ``argv`` the exception propagates (and
+    Python prints its traceback). Other exceptions always propagate.
+    ``SystemExit`` (e.g. from argparse) passes through untouched.
+    """
+
+    @functools.wraps(main)
+    def wrapper(argv: Optional[Sequence[str]] = None) -> int:
+        args = list(sys.argv[1:] if argv is None else argv)
+        try:
+            status = main(args)
+        except USER_ERRORS as err:
+            if DEBUG_FLAG in args:
+                raise
+            print(f'error: {error_message(err)}', file=sys.stderr)
+            return 1
+        return 0 if status is None else status
+
+    return wrapper

@@ -1,0 +1,70 @@
+"""The tool error policy: user errors in one line (exit 1), bugs and --debug with a traceback."""
+import argparse
+
+import pytest
+
+from mobilevos.utils.cli import (MissingDataError, UserError, add_debug_argument, config_keys_in_errors,
+                                 keys_holding, tool_main)
+
+
+def _tool(exception=None, status=None):
+    """A tool whose main parses --debug and then raises ``exception`` or returns ``status``."""
+
+    @tool_main
+    def main(argv=None):
+        parser = argparse.ArgumentParser()
+        add_debug_argument(parser)
+        parser.parse_args(argv)
+        if exception is not None:
+            raise exception
+        return status
+
+    return main
+
+
+def test_user_errors_are_one_line_with_exit_status_1(capsys):
+    assert _tool(UserError('model.pth does not fit: retrain it'))([]) == 1
+    assert capsys.readouterr().err == 'error: model.pth does not fit: retrain it\n'
+    assert _tool(ValueError('--size must be >= 16, got 3'))([]) == 1
+    assert capsys.readouterr().err == 'error: --size must be >= 16, got 3\n'
+
+
+def test_python_os_errors_name_the_file(tmp_path, capsys):
+    try:
+        open(tmp_path / 'absent.txt')
+    except FileNotFoundError as err:
+        error = err
+    assert _tool(error)([]) == 1
+    assert capsys.readouterr().err == f'error: {tmp_path / "absent.txt"}: No such file or directory\n'
+
+
+def test_bugs_and_debug_keep_the_traceback():
+    with pytest.raises(KeyError):
+        _tool(KeyError('a bug'))([])
+    with pytest.raises(UserError, match='bad file'):
+        _tool(UserError('bad file'))(['--debug'])
+
+
+def test_status_is_passed_on():
+    assert _tool(status=None)([]) == 0
+    assert _tool(status=3)([]) == 3
+
+
+def test_missing_data_names_the_config_keys():
+    config = dict(data_root='data/DAVIS',
+                  train_dataloader=dict(dataset=dict(datasets=[dict(data_root='data/YT'),
+                                                               dict(data_root='data/DAVIS')])),
+                  test_dataloader=dict(dataset=dict(data_root='data/DAVIS')))
+    assert keys_holding(config, 'data/DAVIS') == [
+        'data_root', 'train_dataloader.dataset.datasets.1.data_root', 'test_dataloader.dataset.data_root'
+    ]
+    with pytest.raises(MissingDataError) as info:
+        with config_keys_in_errors(config):
+            raise MissingDataError('data_root data/DAVIS does not exist', 'data/DAVIS')
+    lines = str(info.value).splitlines()
+    assert lines[0] == 'data_root data/DAVIS does not exist.'
+    assert lines[2:] == [
+        '  --cfg-options train_dataloader.dataset.datasets.1.data_root=PATH',
+        '  --cfg-options test_dataloader.dataset.data_root=PATH'
+    ]
+    assert info.value.path == 'data/DAVIS'
