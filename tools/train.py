@@ -8,6 +8,9 @@ Examples::
     python tools/train.py CONFIG --resume work_dirs/x/iter_200.pth
     torchrun --nproc-per-node 2 tools/train.py CONFIG --launcher pytorch
 
+A mistake in the input (a missing config, data folder or teacher checkpoint, a
+checkpoint that does not fit) ends with ``error: ...`` and exit status 1;
+``--debug`` shows the traceback instead (see ``mobilevos/utils/cli.py``).
 Configs are Python files and are executed: only run configs you trust.
 """
 import argparse
@@ -21,6 +24,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mobilevos.apis import prepare_train_config, build_runner  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -39,16 +43,18 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher; use "pytorch" under torchrun')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
+@tool_main
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
-        raise SystemExit(f'error: config file not found: {args.config}')
+        raise UserError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
     cfg = prepare_train_config(
         cfg,
@@ -58,9 +64,10 @@ def main(argv=None):
         amp=args.amp,
         launcher=args.launcher,
         cfg_options=args.cfg_options)
-    runner = build_runner(cfg)
-    runner.train()
+    with config_keys_in_errors(cfg):
+        runner = build_runner(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

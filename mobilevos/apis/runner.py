@@ -11,6 +11,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mobilevos.registry import RUNNERS
+from mobilevos.utils.cli import UserError
+
+from .inference import network_config
 
 
 def _set_work_dir(cfg: Config, config_path: str, work_dir: Optional[str]) -> None:
@@ -72,10 +75,10 @@ def prepare_train_config(cfg: Config,
     _set_launcher(cfg, launcher)
     if amp:
         if not torch.cuda.is_available():
-            raise SystemExit('error: --amp needs a CUDA device; this machine has none.')
+            raise UserError('--amp needs a CUDA device; this machine has none.')
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise SystemExit(f'error: --amp works with OptimWrapper, but the config uses {optim_wrapper}.')
+            raise UserError(f'--amp works with OptimWrapper, but the config uses {optim_wrapper}.')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if resume == 'auto':
@@ -83,7 +86,7 @@ def prepare_train_config(cfg: Config,
         cfg.load_from = None
     elif resume is not None:
         if not osp.isfile(resume):
-            raise SystemExit(f'error: --resume checkpoint not found: {resume}')
+            raise UserError(f'--resume checkpoint not found: {resume}')
         cfg.resume = True
         cfg.load_from = resume
     else:
@@ -103,11 +106,10 @@ def prepare_test_config(cfg: Config,
     student alone: the teacher is neither built nor loaded.
     """
     if not osp.isfile(checkpoint):
-        raise SystemExit(f'error: checkpoint not found: {checkpoint}')
+        raise UserError(f'checkpoint not found: {checkpoint}')
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
-    if isinstance(cfg.get('model'), dict) and isinstance(cfg.model.get('student'), dict):
-        cfg.model = cfg.model.student
+    cfg.model = network_config(cfg, config_path)
     _set_work_dir(cfg, config_path, work_dir)
     _set_launcher(cfg, launcher)
     # tools/test.py loads the checkpoint itself, strictly, into the evaluated network

@@ -43,6 +43,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from mmengine.dataset import BaseDataset
 
+from mobilevos.utils.cli import MissingDataError
 from mobilevos.utils.io import check_mask_file, image_info
 
 #: File extensions accepted as frames.
@@ -166,7 +167,7 @@ class BaseVOSDataset(BaseDataset):
             metainfo: as in :class:`mmengine.dataset.BaseDataset`.
 
     Raises:
-        FileNotFoundError: ``data_root`` does not exist.
+        MissingDataError: ``data_root`` does not exist (a ``FileNotFoundError``).
         ValueError: an unknown ``check_files``.
     """
 
@@ -183,7 +184,7 @@ class BaseVOSDataset(BaseDataset):
         if check_files not in CHECK_LEVELS:
             raise ValueError(f'check_files must be one of {CHECK_LEVELS}, got {check_files!r}')
         if not osp.isdir(data_root):
-            raise FileNotFoundError(f'{type(self).__name__}: data_root {data_root} does not exist')
+            raise MissingDataError(f'{type(self).__name__}: data_root {data_root} does not exist', data_root)
         self.check_files = check_files
         super().__init__(ann_file='',
                          metainfo=metainfo,

@@ -1,8 +1,9 @@
 """Errors raised by the exporters and the exported-graph runtime; each message names what is wrong."""
+from mobilevos.utils.cli import UserError
 
 
-class DeployError(RuntimeError):
-    """Base class of deployment errors."""
+class DeployError(UserError, RuntimeError):
+    """Base class of deployment errors (the tools report them in one line, see :mod:`mobilevos.utils.cli`)."""
 
 
 class DeployConfigError(DeployError, ValueError):

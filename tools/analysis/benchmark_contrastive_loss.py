@@ -23,6 +23,8 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
+
 
 def _rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
@@ -70,6 +72,7 @@ def worker(impl: str, n: int, batch: int, size: int, cs: int, ct: int, repeats: 
     return dict(ms=1000 * times[len(times) // 2], peak_growth_mb=_rss_mb() - base, loss=float(loss))
 
 
+@tool_main
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--num-samples', type=int, nargs='+', default=[256, 1024, 4096])
@@ -80,6 +83,7 @@ def main(argv=None) -> None:
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--worker', nargs=2, metavar=('IMPL', 'N'), help=argparse.SUPPRESS)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     shape = (args.batch, args.size, args.student_channels, args.teacher_channels, args.repeats, args.threads)
     if args.worker:
@@ -110,4 +114,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -36,9 +36,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from mobilevos.datasets.synthetic import generate_video  # noqa: E402
-from mobilevos.deploy import GRAPH_NAMES, ONNXRuntimeNetwork, export_network, load_network  # noqa: E402
+from mobilevos.apis import init_model  # noqa: E402
+from mobilevos.deploy import GRAPH_NAMES, ONNXRuntimeNetwork, export_network  # noqa: E402
 from mobilevos.deploy.verify import jf_mean, lecun_random_init_, mean_object_iou  # noqa: E402
 from mobilevos.inference import VideoInferencer  # noqa: E402
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STUDENTS = {
@@ -69,6 +71,7 @@ def parse_args(argv=None):
                         default=None,
                         help='keep the exports here (default: a temporary folder)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random weights and of the video')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -112,6 +115,7 @@ def folder_bytes(meta: dict, precision: str) -> int:
     return sum(info['bytes'][precision] for info in meta['graphs'].values())
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     height, width = (int(v) for v in args.size.lower().split('x'))
@@ -134,7 +138,7 @@ def main(argv=None) -> int:
     rows, graph_rows = [], []
     for name in args.students:
         config = osp.join(ROOT, STUDENTS[name])
-        network = load_network(config, checkpoints.get(name))
+        network = init_model(config, checkpoints.get(name))
         weights = f'checkpoint {osp.basename(checkpoints[name])}' if name in checkpoints else 'random weights'
         if name not in checkpoints:
             lecun_random_init_(network, seed=args.seed)

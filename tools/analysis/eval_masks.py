@@ -4,7 +4,7 @@ Examples::
 
     python tools/analysis/eval_masks.py --gt data/DAVIS --split val --pred work_dirs/x/results
     python tools/analysis/eval_masks.py --gt GT_DIR --pred PRED_DIR --json out.json --csv out_dir
-    python tools/analysis/eval_masks.py --gt DAVIS2016_GT --pred PRED --binary   # 0/255 masks
+    python tools/analysis/eval_masks.py --gt DAVIS2016_GT --pred PRED   # 0/255 masks are object 1
 
 Both folders hold ``<sequence>/<frame>.png``; ``--gt`` may also be a DAVIS root
 (its ``Annotations/480p`` is used). The numbers are those of the official
@@ -20,6 +20,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mobilevos.evaluation import GLOBAL_KEYS, evaluate_folders, format_tables  # noqa: E402
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -38,11 +39,12 @@ def parse_args(argv=None):
         help='first_frame (official): ids 1..max of the first GT frame; all: 1..max over all GT')
     parser.add_argument('--binary',
                         action='store_true',
-                        help='read GT masks as 0/non-zero (DAVIS 2016 0/255)')
+                        help='merge every GT object into id 1 (0/255 grayscale masks are object 1 without it)')
     parser.add_argument('--percent', action='store_true', help='print percentages instead of fractions')
     parser.add_argument('--json', help='write the global and per-sequence results here')
     parser.add_argument('--csv', help='folder for global_results.csv and per-sequence_results.csv')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -60,21 +62,18 @@ def write_csv(folder: str, summary: dict) -> None:
             writer.writerow([row['Sequence'], f'{row["J-Mean"]:.3f}', f'{row["F-Mean"]:.3f}'])
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        summary = evaluate_folders(args.gt,
-                                   args.pred,
-                                   sequences=args.sequences,
-                                   split=args.split,
-                                   year=args.year,
-                                   resolution=args.resolution,
-                                   objects=args.objects,
-                                   gt_binary=args.binary,
-                                   progress=not args.no_progress)
-    except (FileNotFoundError, ValueError, OSError) as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 1
+    summary = evaluate_folders(args.gt,
+                               args.pred,
+                               sequences=args.sequences,
+                               split=args.split,
+                               year=args.year,
+                               resolution=args.resolution,
+                               objects=args.objects,
+                               gt_binary=args.binary,
+                               progress=not args.no_progress)
     if args.json:
         os.makedirs(osp.dirname(osp.abspath(args.json)), exist_ok=True)
         with open(args.json, 'w', encoding='utf-8') as handle:

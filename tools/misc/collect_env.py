@@ -4,11 +4,17 @@
 
 Paste its output into bug reports.
 """
+import argparse
 import importlib
 import importlib.metadata as metadata
 import os
+import os.path as osp
 import platform
 import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 PACKAGES = ('torch', 'mmengine', 'mmcv', 'mmsegmentation', 'numpy', 'opencv-python-headless', 'onnx',
             'onnxruntime', 'coremltools', 'setuptools')
@@ -54,10 +60,14 @@ def collect_env() -> dict:
     return env
 
 
-def main() -> None:
+@tool_main
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description='Print the versions mobilevos depends on')
+    add_debug_argument(parser)
+    parser.parse_args(argv)
     for key, value in collect_env().items():
         print(f'{key}: {value}')
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

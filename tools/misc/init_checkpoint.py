@@ -14,21 +14,23 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
 
-from mobilevos.engine import save_checkpoint_atomic  # noqa: E402
-from mobilevos.inference import build_network  # noqa: E402
+from mobilevos.apis import init_model  # noqa: E402
+from mobilevos.utils.checkpoint import save_checkpoint_atomic  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
 
+@tool_main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Save a config\'s network with its initial weights')
     parser.add_argument('config', help='config file')
     parser.add_argument('out', help='checkpoint to write (.pth)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random initialisation')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if not osp.isfile(args.config):
-        print(f'error: config file not found: {args.config}', file=sys.stderr)
-        return 1
+        raise UserError(f'config file not found: {args.config}')
     torch.manual_seed(args.seed)
-    network = build_network(args.config)
+    network = init_model(args.config)
     if hasattr(network, 'init_weights'):
         network.init_weights()
     save_checkpoint_atomic({'state_dict': network.state_dict(), 'meta': {'untrained': True, 'seed': args.seed}},

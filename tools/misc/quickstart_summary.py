@@ -14,7 +14,8 @@ from glob import glob
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.inference import InferenceInputError, build_network  # noqa: E402
+from mobilevos.apis import init_model  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
 REQUIRED_METRICS = ('davis/J&F-Mean', 'davis/J-Mean', 'davis/F-Mean', 'speed/fps', 'speed/ms_per_frame')
 
@@ -22,13 +23,13 @@ REQUIRED_METRICS = ('davis/J&F-Mean', 'davis/J-Mean', 'davis/F-Mean', 'speed/fps
 def summarize(name: str, config: str, checkpoint: str, test_dir: str) -> dict:
     results = sorted(glob(osp.join(test_dir, '*', 'test_results.json')))
     if not results:
-        raise FileNotFoundError(f'{name}: no test_results.json under {test_dir}; did tools/test.py run?')
+        raise UserError(f'{name}: no test_results.json under {test_dir}; did tools/test.py run?')
     with open(results[-1]) as f:
         metrics = json.load(f)
     missing = [key for key in REQUIRED_METRICS if key not in metrics]
     if missing:
-        raise KeyError(f'{name}: {results[-1]} lacks {missing} (a DAVIS-format test run writes them)')
-    network = build_network(config)
+        raise UserError(f'{name}: {results[-1]} lacks {missing} (a DAVIS-format test run writes them)')
+    network = init_model(config)
     return dict(name=name,
                 config=config,
                 checkpoint=checkpoint,
@@ -41,17 +42,15 @@ def summarize(name: str, config: str, checkpoint: str, test_dir: str) -> dict:
                 results_file=results[-1])
 
 
+@tool_main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Summarise tested checkpoints')
     parser.add_argument('--run', nargs=4, action='append', required=True,
                         metavar=('NAME', 'CONFIG', 'CHECKPOINT', 'TEST_WORK_DIR'))
     parser.add_argument('--out', required=True, help='summary JSON to write')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
-    try:
-        rows = [summarize(*run) for run in args.run]
-    except (FileNotFoundError, KeyError, InferenceInputError) as err:
-        print(f'error: {err.args[0] if isinstance(err, KeyError) else err}', file=sys.stderr)
-        return 1
+    rows = [summarize(*run) for run in args.run]
     header = f"{'model':<10} {'J&F':>6} {'J':>6} {'F':>6} {'params (M)':>11} {'frames/s':>9} {'ms/frame':>9}  checkpoint"
     print(header)
     print('-' * len(header))

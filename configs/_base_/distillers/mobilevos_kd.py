@@ -10,8 +10,9 @@
 mobilevos_kd = dict(
     type='SingleTeacherDistiller',
     teacher_ckpt='work_dirs/stcn_r50_synthetic/iter_150000.pth',
-    teacher_ckpt_hint=('Train the teacher first: python tools/train.py configs/stcn_r50_synthetic.py '
-                       '(or set model.teacher_ckpt=PATH with --cfg-options).'),
+    teacher_ckpt_hint=('Get a teacher first, either way:\n'
+                       '  train one (it writes the path above): python tools/train.py configs/stcn_r50_synthetic.py\n'
+                       '  or use a teacher checkpoint you have: --cfg-options model.teacher_ckpt=PATH'),
     # checkpoints hold the student only; the teacher comes from teacher_ckpt
     teacher_in_state_dict=False,
     student_recorders=dict(
