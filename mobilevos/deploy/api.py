@@ -39,6 +39,21 @@ def load_network(model_cfg: Union[str, Config, dict, nn.Module],
     return network.eval()
 
 
+def switch_to_deploy(network: nn.Module) -> nn.Module:
+    """Fold train-time structure before export: call ``switch_to_deploy()`` on every submodule defining it.
+
+    Re-parameterisable blocks (e.g. a plugin backbone with train-time conv/BN
+    branches) fold themselves into the layers they run as at inference.
+    Modules are visited outermost first; a module already folded (e.g. by its
+    parent) must treat the call as a no-op. In place; returns ``network``.
+    """
+    for module in list(network.modules()):
+        fold = getattr(module, 'switch_to_deploy', None)
+        if callable(fold):
+            fold()
+    return network
+
+
 def _slot_descriptions(memory: dict, frames: int) -> List[str]:
     kind = memory.get('type')
     if kind == 'FirstLatestMemory' and memory.get('keep_first', True):
@@ -192,7 +207,7 @@ def export_network(network: nn.Module,
     """
     log = log or (lambda *a, **k: None)
     cfg = deploy_cfg if isinstance(deploy_cfg, DeployConfig) else parse_deploy_config(deploy_cfg)
-    network.eval()
+    switch_to_deploy(network.eval())  # re-parameterisable modules fold here
     os.makedirs(work_dir, exist_ok=True)
     size_divisor = int(getattr(network.data_preprocessor, 'size_divisor', 16))
     if size_divisor % 16:
