@@ -176,8 +176,9 @@ def test_ensure_creates_once_and_checks_arguments(tmp_path):
 # sha256 of the written files, recorded with the generator as it was at commit 4cbc0ff (one
 # synthetic.py module, before it became the synthetic/ package): the same seed must keep giving
 # byte-identical files. Per setting: the file count and the sha256 of the sorted lines
-# '<relative path> <sha256 of the file>'. The bytes also depend on the JPEG (OpenCV) and PNG
-# (Pillow) encoders; they were recorded with opencv-python-headless 4.14.0 and Pillow 13.0.0.
+# '<relative path> <sha256 of the file>'. The bytes also depend on the JPEG and PNG encoders: recorded
+# with Pillow 13.0.0 (PNG) and opencv-python-headless 4.14.0 (JPEG, then; the writer now encodes JPEG
+# with Pillow, mobilevos.utils.io.write_image, which gives the same bytes here).
 RECORDED_DATASETS = [
     (DATASET_ARGS, 69, '46e13280bf29a78324ad1b5a3590163efc99957aea1611fc55ac93e6c4b9bec2'),
     (dict(num_videos=3, num_frames=6, size=(24, 32), seed=7,

@@ -17,21 +17,10 @@ import shutil
 import time
 from typing import List, Optional, Tuple
 
-import cv2
-import numpy as np
-
-from mobilevos.utils.io import davis_palette, write_mask
+from mobilevos.utils.io import davis_palette, write_image, write_mask
 from .scenes import generate_video
 
 GENERATOR_VERSION = 1
-
-
-def _write_jpeg(path: str, rgb: np.ndarray, quality: int = 92) -> None:
-    ok, data = cv2.imencode('.jpg', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise OSError(f'cannot encode frame {path}')
-    with open(path, 'wb') as handle:
-        handle.write(data.tobytes())
 
 
 def _write_json(path: str, data: dict) -> None:
@@ -134,10 +123,8 @@ def make_synthetic_davis(out_dir: str,
         frames, masks, meta = generate_video(seed, split, index, num_frames, (height, width))
         frame_dir = osp.join(out_dir, 'JPEGImages', '480p', name)
         mask_dir = osp.join(out_dir, 'Annotations', '480p', name)
-        os.makedirs(frame_dir, exist_ok=True)
-        os.makedirs(mask_dir, exist_ok=True)
-        for t in range(num_frames):
-            _write_jpeg(osp.join(frame_dir, f'{t:05d}.jpg'), frames[t])
+        for t in range(num_frames):  # both writers create the folders
+            write_image(osp.join(frame_dir, f'{t:05d}.jpg'), frames[t], quality=92)
             write_mask(osp.join(mask_dir, f'{t:05d}.png'), masks[t], palette)
         _write_json(osp.join(out_dir, 'Meta', f'{name}.json'), dict(meta, video=name, split=split))
         for key in counts:
