@@ -9,8 +9,8 @@ Examples::
         configs/distill_r50_to_mbv2.py work_dirs/distill/best.pth --work-dir deploy/mbv2_int8
     python tools/deploy.py configs/deploy/vos_coreml-fp16_static-480x854.py CONFIG CKPT --work-dir deploy/ios
 
-Writes one file per graph (``key_encoder``, ``value_encoder``, ``read_memory``,
-``decode``, ``aggregate``; ``.onnx`` or ``.mlpackage``) and ``export_meta.json``
+Writes one file per graph (``key_encoder``, ``read_memory``, ``decode``,
+``aggregate``, ``value_encoder``; ``.onnx`` or ``.mlpackage``) and ``export_meta.json``
 (sizes, normalisation, names and shapes, memory policy, objects, call order);
 see docs/deploy.md. For onnxruntime it then compares every graph with eager
 PyTorch on random inputs and prints the max abs differences (``--no-verify``
@@ -26,9 +26,9 @@ import time
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mobilevos.deploy import DeployError, deploy  # noqa: E402
-from mobilevos.engine import UnsafeCheckpointError  # noqa: E402
-from mobilevos.inference import CheckpointMismatchError, InferenceInputError  # noqa: E402
+from mobilevos.apis import init_model  # noqa: E402
+from mobilevos.deploy import export_network, parse_deploy_config  # noqa: E402
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -44,6 +44,7 @@ def parse_args(argv=None):
                         action='store_true',
                         help='skip the eager-vs-onnxruntime comparison of each graph')
     parser.add_argument('--quiet', action='store_true', help='print only errors and the summary line')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -72,20 +73,19 @@ def _summary(meta: dict, work_dir: str) -> str:
     return '\n'.join(lines)
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.time()
-    try:
-        meta = deploy(args.deploy_cfg,
-                      args.model_cfg,
-                      args.checkpoint,
-                      args.work_dir,
-                      verify=not args.no_verify,
-                      log=None if args.quiet else print)
-    except (DeployError, CheckpointMismatchError, InferenceInputError, FileNotFoundError, ValueError,
-            TypeError, UnsafeCheckpointError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    deploy_cfg = parse_deploy_config(args.deploy_cfg)  # config errors come before any model work
+    network = init_model(args.model_cfg, args.checkpoint)
+    meta = export_network(network,
+                          deploy_cfg,
+                          args.work_dir,
+                          config=args.model_cfg,
+                          checkpoint=args.checkpoint,
+                          verify=not args.no_verify,
+                          log=None if args.quiet else print)
     print(_summary(meta, args.work_dir))
     print(f'wrote {osp.join(args.work_dir, "export_meta.json")} ({time.time() - start:.1f} s)')
     return 0

@@ -28,13 +28,9 @@ import sys
 # Make `projects.*` plugins importable when run from a checkout.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mobilevos.engine import UnsafeCheckpointError  # noqa: E402
-from mobilevos.inference import (
-    MEMORY_SHORTHANDS,
-    CheckpointMismatchError,
-    InferenceInputError,  # noqa: E402
-    VideoInferencer,
-    parse_memory)
+from mobilevos.apis import BACKENDS, build_segmenter  # noqa: E402
+from mobilevos.inference import MEMORY_SHORTHANDS, VideoInferencer, parse_memory  # noqa: E402
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -61,42 +57,28 @@ def parse_args(argv=None):
         help='process frames resized to this shorter side (e.g. 480); outputs keep the input size')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
     parser.add_argument('--backend',
-                        choices=('torch', 'onnxruntime'),
+                        choices=BACKENDS,
                         default='torch',
                         help='torch: eager PyTorch; onnxruntime: the exported graphs in --deploy-dir')
     parser.add_argument('--deploy-dir', default=None, help='folder written by tools/deploy.py (onnxruntime)')
     parser.add_argument('--precision', default=None, help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        memory = parse_memory(args.memory) if args.memory is not None else None
-        model, weights = args.config, args.checkpoint
-        if args.backend == 'onnxruntime':
-            from mobilevos.deploy import DeployError
-            from mobilevos.deploy.runtime import load_runtime
-            if args.deploy_dir is None:
-                raise ValueError('--backend onnxruntime needs --deploy-dir (a folder from tools/deploy.py)')
-            try:
-                model = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision)
-                weights = None
-            except DeployError as err:
-                raise ValueError(str(err)) from err
-        elif args.deploy_dir is not None or args.precision is not None:
-            raise ValueError('--deploy-dir and --precision need --backend onnxruntime')
-        inferencer = VideoInferencer(model, weights, memory=memory, device=args.device, size=args.size)
-        summary = inferencer(args.frames,
-                             args.mask,
-                             args.out,
-                             overlay=args.overlay,
-                             show_progress=not args.no_progress)
-    except (InferenceInputError, FileNotFoundError, ValueError, UnsafeCheckpointError,
-            CheckpointMismatchError) as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    memory = parse_memory(args.memory) if args.memory is not None else None
+    segmenter = build_segmenter(args.config,
+                                args.checkpoint,
+                                backend=args.backend,
+                                deploy_dir=args.deploy_dir,
+                                precision=args.precision,
+                                device=args.device)
+    inferencer = VideoInferencer(segmenter, memory=memory, device=args.device, size=args.size)
+    summary = inferencer(args.frames, args.mask, args.out, overlay=args.overlay, show_progress=not args.no_progress)
     print(f'wrote {summary.num_frames} masks to {summary.out_dir} (objects {summary.object_ids})')
     return 0
 

@@ -25,7 +25,10 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from mobilevos.apis import build_runner, prepare_test_config  # noqa: E402
+from mobilevos.apis import (BACKENDS, build_runner, build_segmenter, check_backend_args,  # noqa: E402
+                            prepare_test_config)
+from mobilevos.engine.loops import unwrap_vos_network  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -39,22 +42,25 @@ def parse_args(argv=None):
                         '(default: the model\'s test_memory)')
     parser.add_argument('--max-videos', type=int, help='evaluate only the first N videos')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
-    parser.add_argument('--backend', choices=('torch', 'onnxruntime'), default='torch',
+    parser.add_argument('--backend', choices=BACKENDS, default='torch',
                         help='onnxruntime: segment with the exported graphs in --deploy-dir (CPU)')
     parser.add_argument('--deploy-dir', help='folder written by tools/deploy.py from CONFIG and CKPT')
     parser.add_argument('--precision', help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
 
 
-def main(argv=None):
+@tool_main
+def main(argv=None) -> int:
     args = parse_args(argv)
+    check_backend_args(args.backend, args.deploy_dir, args.precision)  # before any work
     if not osp.isfile(args.config):
-        raise SystemExit(f'error: config file not found: {args.config}')
+        raise UserError(f'config file not found: {args.config}')
     cfg = Config.fromfile(args.config)
     cfg = prepare_test_config(cfg, args.config, args.checkpoint, work_dir=args.work_dir,
                               launcher=args.launcher, cfg_options=args.cfg_options)
@@ -64,19 +70,21 @@ def main(argv=None):
             cfg.test_cfg[key] = value
     _route_youtube_submission(cfg, args.out)
     runner = build_runner(cfg)
-    _load_weights(runner, args.checkpoint)
-    if args.backend == 'onnxruntime':
-        from mobilevos.deploy.runtime import load_runtime
-        if not args.deploy_dir:
-            raise SystemExit('error: --backend onnxruntime needs --deploy-dir (from tools/deploy.py)')
-        runner.test_loop.runtime = load_runtime(args.deploy_dir, args.config, args.checkpoint, args.precision)
-        runner.logger.info(f'segmenting with {runner.test_loop.runtime!r}')
-    metrics = runner.test()
+    # the checkpoint goes strictly into the runner's network (the student of a distiller), built once
+    network = unwrap_vos_network(runner.model)
+    segmenter = build_segmenter(cfg, args.checkpoint, backend=args.backend, deploy_dir=args.deploy_dir,
+                                precision=args.precision, network=network)
+    runner.logger.info(f'loaded {args.checkpoint} into {type(network).__name__}')
+    if segmenter is not network:
+        runner.test_loop.runtime = segmenter
+        runner.logger.info(f'segmenting with {segmenter!r}')
+    with config_keys_in_errors(cfg):  # a missing data folder: name the config keys to set
+        metrics = runner.test()
     out_file = osp.join(runner.log_dir, 'test_results.json')
     with open(out_file, 'w') as f:
         json.dump({k: v for k, v in metrics.items() if isinstance(v, (int, float, str))}, f, indent=1)
     runner.logger.info(f'results written to {out_file}')
-    return metrics
+    return 0
 
 
 def _route_youtube_submission(cfg: Config, out: str) -> None:
@@ -89,14 +97,5 @@ def _route_youtube_submission(cfg: Config, out: str) -> None:
             cfg.test_cfg.pop('out_dir', None)
 
 
-def _load_weights(runner, checkpoint: str) -> None:
-    """Load the checkpoint strictly into the evaluated network (the student of a distiller)."""
-    from mobilevos.engine.loops import unwrap_vos_network
-    from mobilevos.inference import load_model_weights
-    network = unwrap_vos_network(runner.model)
-    load_model_weights(network, checkpoint, strict=True)
-    runner.logger.info(f'loaded {checkpoint} into {type(network).__name__}')
-
-
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -1,13 +1,15 @@
 """Export the per-frame graphs to ONNX and Core ML, run them with ONNX Runtime, check parity.
 
-- :func:`deploy` / :func:`export_network`: model config + checkpoint + deploy config -> one file per
-  graph (``key_encoder``, ``value_encoder``, ``read_memory``, ``decode``, ``aggregate``) and
-  ``export_meta.json``; int8 (ONNX) and fp16 (Core ML) variants.
-- :class:`ONNXRuntimeNetwork`: the network's step methods over ONNX Runtime sessions, for the same
-  video loop (``VideoInferencer(runtime)``).
+- :func:`export_network`: a network (:func:`mobilevos.apis.init_model`) + deploy config -> one file
+  per graph (``key_encoder``, ``read_memory``, ``decode``, ``aggregate``, ``value_encoder``: the
+  steps of :mod:`mobilevos.models.vos.steps`) and ``export_meta.json``; int8 (ONNX) and fp16
+  (Core ML) variants.
+- :class:`ONNXRuntimeNetwork` / :func:`load_runtime`: the network's step methods over ONNX Runtime
+  sessions, for the same video loop (``VideoInferencer(runtime)``; built from a config by
+  :func:`mobilevos.apis.build_segmenter`).
 - :mod:`.verify`: per-graph and whole-video parity with eager PyTorch.
 """
-from .api import deploy, export_network, load_network
+from .api import export_network
 from .config import DEFAULT_GRAPH_NAMES, GRAPH_NAMES, DeployConfig, parse_deploy_config
 from .errors import (DeployConfigError, DeployError, GraphExportError, RuntimeInputError, UnsupportedOpError)
 from .graphs import CALL_ORDER, build_graph_specs
@@ -15,7 +17,7 @@ from .meta import META_FILE, read_meta, weights_sha256
 from .runtime import ONNXRuntimeNetwork, load_runtime
 
 __all__ = [
-    'deploy', 'export_network', 'load_network', 'DEFAULT_GRAPH_NAMES', 'GRAPH_NAMES', 'DeployConfig',
+    'export_network', 'DEFAULT_GRAPH_NAMES', 'GRAPH_NAMES', 'DeployConfig',
     'parse_deploy_config', 'DeployConfigError', 'DeployError', 'GraphExportError', 'RuntimeInputError',
     'UnsupportedOpError', 'CALL_ORDER', 'build_graph_specs', 'META_FILE', 'read_meta', 'weights_sha256',
     'ONNXRuntimeNetwork', 'load_runtime'

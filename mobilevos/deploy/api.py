@@ -1,4 +1,4 @@
-"""``deploy()``: a model config + checkpoint + deploy config -> per-frame graphs and export_meta.json."""
+"""``export_network()``: a built network + a deploy config -> per-frame graphs and export_meta.json."""
 import copy
 import os
 import os.path as osp
@@ -8,35 +8,33 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from mobilevos.inference.video_inferencer import STEP_METHODS, build_network
-from mobilevos.inference.weights import load_model_weights
 from mobilevos.models.vos.aggregation import PADDED_LOGIT
+from mobilevos.models.vos.steps import STEP_METHODS
 from mobilevos.version import __version__
 
 from .config import DeployConfig, parse_deploy_config
 from .errors import DeployError, GraphExportError
 from .graphs import CALL_ORDER, GraphSpec, build_graph_specs, export_dims, network_dims
 from .meta import META_FILE, file_sha256, path_size, weights_sha256, write_meta
+from .runtime import ONNXRuntimeNetwork
 
 
-def load_network(model_cfg: Union[str, Config, dict, nn.Module],
-                 checkpoint: Optional[str] = None,
-                 strict: bool = True) -> nn.Module:
-    """The network to export: built from a config (a distillation config gives its student), weights loaded.
-
-    Raises:
-        CheckpointMismatchError / ValueError: the checkpoint does not match the config
-            (missing/unexpected keys or shapes, listed; from ``load_model_weights``).
-        TypeError: the config does not build an STM network.
-    """
-    network = build_network(model_cfg)
+def check_stm_network(network: nn.Module, source: str = 'the network') -> None:
+    """Raise ``TypeError`` unless ``network`` has the step methods and feature spec the graphs wrap."""
     missing = [s for s in STEP_METHODS if not hasattr(network, s)]
     if missing or not hasattr(network, 'key_spec'):
-        raise TypeError(f'{model_cfg} builds {type(network).__name__}, which is not an STM network '
+        raise TypeError(f'{source} builds {type(network).__name__}, which is not an STM network '
                         f'(no {missing or "key_spec"}); deploy needs STMNetwork or a distillation config')
-    if checkpoint is not None:
-        load_model_weights(network, checkpoint, strict=strict)
-    return network.eval()
+
+
+def model_info(network: nn.Module, config: Optional[str] = None, checkpoint: Optional[str] = None) -> dict:
+    """The ``model`` block of ``export_meta.json``: type, sources and digests."""
+    return dict(type=type(network).__name__,
+                config=config,
+                checkpoint=osp.basename(checkpoint) if checkpoint else None,
+                checkpoint_sha256=file_sha256(checkpoint) if checkpoint else None,
+                weights_sha256=weights_sha256(network),
+                num_parameters=sum(p.numel() for p in network.parameters()))
 
 
 def switch_to_deploy(network: nn.Module) -> nn.Module:
@@ -181,7 +179,8 @@ def _check_io(spec: GraphSpec, described: Dict[str, List[dict]], dims: Dict[str,
 def export_network(network: nn.Module,
                    deploy_cfg: Union[str, Config, dict, DeployConfig],
                    work_dir: str,
-                   model_info: Optional[dict] = None,
+                   config: Optional[str] = None,
+                   checkpoint: Optional[str] = None,
                    verify: bool = True,
                    log=None) -> dict:
     """Export a built network's per-frame graphs as ``deploy_cfg`` says, and write ``export_meta.json``.
@@ -190,10 +189,11 @@ def export_network(network: nn.Module,
     ``export_meta.json`` always holds a complete export.
 
     Args:
-        network: an STM network (put in eval mode here).
+        network: an STM network (put in eval mode here), e.g. from :func:`mobilevos.apis.init_model`.
         deploy_cfg: a deploy config (file, Config, dict or parsed).
         work_dir: output folder (created).
-        model_info: the ``model`` block of the meta (config, checkpoint, digests).
+        config / checkpoint: the files ``network`` came from, recorded in the meta's ``model`` block
+            (with the checkpoint's digest).
         verify: for onnxruntime, compare each fp32 graph with eager PyTorch on random inputs and store
             the max abs differences in the meta (``verification``).
         log: a ``print``-like callable for progress (``None``: silent).
@@ -203,10 +203,12 @@ def export_network(network: nn.Module,
 
     Raises:
         DeployConfigError: the deploy config is invalid.
+        TypeError: ``network`` is not an STM network.
         UnsupportedOpError / GraphExportError: a graph cannot be exported (the graph, op and module named).
     """
     log = log or (lambda *a, **k: None)
     cfg = deploy_cfg if isinstance(deploy_cfg, DeployConfig) else parse_deploy_config(deploy_cfg)
+    check_stm_network(network, config or 'the network')
     switch_to_deploy(network.eval())  # re-parameterisable modules fold here
     os.makedirs(work_dir, exist_ok=True)
     size_divisor = int(getattr(network.data_preprocessor, 'size_divisor', 16))
@@ -218,13 +220,6 @@ def export_network(network: nn.Module,
     meta_path = osp.join(work_dir, META_FILE)
     if osp.exists(meta_path):
         os.remove(meta_path)
-    if model_info is None:
-        model_info = dict(type=type(network).__name__,
-                          config=None,
-                          checkpoint=None,
-                          checkpoint_sha256=None,
-                          weights_sha256=weights_sha256(network),
-                          num_parameters=sum(p.numel() for p in network.parameters()))
     files: Dict[str, Dict[str, str]] = {}
     if cfg.backend == 'onnxruntime':
         from .onnx_export import export_onnx_graph, onnx_io, probe_dynamic_axes
@@ -252,7 +247,7 @@ def export_network(network: nn.Module,
             for name in names.values():
                 _check_io(spec, coreml_io(osp.join(work_dir, name)), dims, cfg.dynamic_axes, name)
             files[spec.name] = names
-    meta = build_meta(cfg, network, specs, dims, files, work_dir, model_info)
+    meta = build_meta(cfg, network, specs, dims, files, work_dir, model_info(network, config, checkpoint))
     if cfg.backend == 'coreml':
         meta['verification'] = dict(
             inputs='random (features N(0,1), masks in [0,1], validity 0/1)',
@@ -280,7 +275,6 @@ def export_network(network: nn.Module,
 
 def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, log) -> None:
     from .quantize import quantize_graph, record_feeds, synthetic_calibration_videos
-    from .runtime import ONNXRuntimeNetwork
     q = cfg.quantization
     size = cfg.input_shape or cfg.example_shape
     log(f'  int8: calibrating on {q["num_videos"]} synthetic videos x {q["num_frames"]} frames '
@@ -304,37 +298,4 @@ def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, log) -> None:
         op_types=list(q['op_types']),
         calibration=('synthetic videos from mobilevos.datasets.synthetic.generate_video, '
                      'run through the fp32 graphs with the video loop'))
-
-
-def deploy(deploy_cfg: Union[str, Config, dict],
-           model_cfg: Union[str, Config, dict],
-           checkpoint: Optional[str],
-           work_dir: str,
-           verify: bool = True,
-           log=None) -> dict:
-    """``tools/deploy.py``: export a model's per-frame graphs with a deploy config.
-
-    Args:
-        deploy_cfg: deploy config (file or dict), e.g. ``configs/deploy/vos_onnxruntime_static-480x854.py``.
-        model_cfg: model config (an STM network, or a distillation config: its student is exported).
-        checkpoint: network or distillation checkpoint (``None``: the config's initial weights).
-        work_dir: output folder.
-        verify: see :func:`export_network`.
-
-    Returns:
-        the meta dict written to ``work_dir/export_meta.json``.
-
-    Raises:
-        DeployConfigError, CheckpointMismatchError, ValueError (checkpoint shapes), FileNotFoundError,
-        UnsupportedOpError, GraphExportError: each naming the file, graph or module.
-    """
-    cfg = parse_deploy_config(deploy_cfg)  # config errors come before any model work
-    network = load_network(model_cfg, checkpoint)
-    model_info = dict(type=type(network).__name__,
-                      config=model_cfg if isinstance(model_cfg, str) else None,
-                      checkpoint=osp.basename(checkpoint) if checkpoint else None,
-                      checkpoint_sha256=file_sha256(checkpoint) if checkpoint else None,
-                      weights_sha256=weights_sha256(network),
-                      num_parameters=sum(p.numel() for p in network.parameters()))
-    return export_network(network, cfg, work_dir, model_info, verify=verify, log=log)
 

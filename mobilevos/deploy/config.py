@@ -10,7 +10,7 @@ use configs you trust) with three dicts::
                      example_shape=[64, 96],   # frame size used to trace dynamic graphs
                      graph_names=dict(...))    # input/output names per graph (see DEFAULT_GRAPH_NAMES)
     codebase_config = dict(type='mobilevos', task='VOS',
-                           graphs=('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate'),
+                           graphs=('key_encoder', 'read_memory', 'decode', 'aggregate', 'value_encoder'),
                            memory=dict(type='FirstLatestMemory', keep_first=True, num_latest=1),
                            max_objects=3)      # K of static graphs (padded objects are marked invalid)
     backend_config = dict(type='onnxruntime', precision='fp32')            # or 'int8' + quantization
@@ -28,21 +28,21 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 from mmengine.config import Config
 
 from mobilevos.inference.memory_spec import parse_memory
+from mobilevos.models.vos.steps import AGGREGATE, DECODE, ENCODE_KEY, ENCODE_VALUE, GRAPH_NAMES, READ_MEMORY
 from mobilevos.registry import MEMORY
 
 from .errors import DeployConfigError
 
-#: The per-frame graphs, in the order of a frame's calls (see ``CALL_ORDER`` in :mod:`.graphs`).
-GRAPH_NAMES = ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
-
-#: Default input/output names. ``{slot}`` is replaced by the memory slot index ``0..T-1``.
-DEFAULT_GRAPH_NAMES: Dict[str, Dict[str, List[str]]] = dict(
-    key_encoder=dict(inputs=['frame'], outputs=['key', 'query', 'f16', 'f8', 'f4']),
-    value_encoder=dict(inputs=['frame', 'f16', 'masks', 'others'], outputs=['values']),
-    read_memory=dict(inputs=['key', 'memory_key_{slot}', 'memory_values_{slot}', 'memory_valid'],
-                     outputs=['readout']),
-    decode=dict(inputs=['readout', 'query', 'f8', 'f4'], outputs=['object_logits', 'prob']),
-    aggregate=dict(inputs=['prob', 'object_valid'], outputs=['logits', 'masks', 'others']))
+#: Default input/output names per graph (graphs: ``GRAPH_NAMES`` of :mod:`mobilevos.models.vos.steps`,
+#: in a frame's call order). ``{slot}`` is replaced by the memory slot index ``0..T-1``.
+DEFAULT_GRAPH_NAMES: Dict[str, Dict[str, List[str]]] = {
+    ENCODE_KEY.graph: dict(inputs=['frame'], outputs=['key', 'query', 'f16', 'f8', 'f4']),
+    READ_MEMORY.graph: dict(inputs=['key', 'memory_key_{slot}', 'memory_values_{slot}', 'memory_valid'],
+                            outputs=['readout']),
+    DECODE.graph: dict(inputs=['readout', 'query', 'f8', 'f4'], outputs=['object_logits', 'prob']),
+    AGGREGATE.graph: dict(inputs=['prob', 'object_valid'], outputs=['logits', 'masks', 'others']),
+    ENCODE_VALUE.graph: dict(inputs=['frame', 'f16', 'masks', 'others'], outputs=['values']),
+}
 
 DYNAMIC_AXES = ('height', 'width', 'objects')
 BACKENDS = dict(onnxruntime=dict(ir='onnx', precisions=('fp32', 'int8')),
@@ -51,7 +51,7 @@ MIN_OPSET = 17
 _NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
 DEFAULT_QUANTIZATION = dict(
-    graphs=('key_encoder', 'value_encoder', 'decode'),  # conv-heavy graphs; read-out/aggregate stay fp32
+    graphs=(ENCODE_KEY.graph, DECODE.graph, ENCODE_VALUE.graph),  # conv-heavy; read-out/aggregate stay fp32
     op_types=('Conv', ),
     per_channel=True,
     format='QDQ',

@@ -1,17 +1,18 @@
 """The per-frame graphs: export wrappers around the network's steps, and their tensor specs.
 
 One graph per step of :class:`~mobilevos.models.vos.STMNetwork` (the split of
-the network contract, design.md §3), each a small ``nn.Module`` whose
-``forward`` takes and returns plain tensors:
+the network contract, design.md §3; the steps and graph names come from
+:mod:`mobilevos.models.vos.steps`), each a small ``nn.Module`` whose
+``forward`` takes and returns plain tensors, in a frame's call order:
 
 ============== ============================== =============================================
 graph          step                           extra outputs (so that an app does no math)
 ============== ============================== =============================================
 key_encoder    ``encode_key``
-value_encoder  ``encode_value``
 read_memory    ``read_memory``                the memory comes as one input per slot
 decode         ``decode``                     ``prob = sigmoid(object_logits)``
 aggregate      ``aggregate``                  ``masks = softmax(logits)[:, 1:]``, ``others``
+value_encoder  ``encode_value``
 ============== ============================== =============================================
 
 Memory read-out is written here with tensors of rank <= 5 (Core ML rejects
@@ -33,23 +34,33 @@ import torch
 import torch.nn as nn
 
 from mobilevos.models.vos.memory_reader import MemoryReader
+from mobilevos.models.vos.steps import (AGGREGATE, DECODE, ENCODE_KEY, ENCODE_VALUE, READ_MEMORY,
+                                        STEP_OF_GRAPH, FrameStep)
 
-from .config import DeployConfig, expand_slot_names
+from .config import DEFAULT_GRAPH_NAMES, DeployConfig, expand_slot_names
 
 Dim = Union[int, str]
 
-#: What an app does for one frame, in order (also written to export_meta.json).
+
+def _call(step: FrameStep) -> str:
+    """``graph(inputs) -> outputs`` with the default tensor names (``_t``: memory slot t)."""
+    names = DEFAULT_GRAPH_NAMES[step.graph]
+    inputs = ', '.join(n.replace('{slot}', 't') for n in names['inputs'])
+    return f'{step.graph}({inputs}) -> {", ".join(names["outputs"])}'
+
+
+#: What an app does for one frame, in order (also written to export_meta.json); the graphs come in
+#: the order of ``FRAME_STEPS``.
 CALL_ORDER = [
     'normalise the frame: x = (rgb - mean) / std, NCHW float32, pad bottom/right with 0 to input_size',
-    'key_encoder(frame) -> key, query, f16, f8, f4',
-    'if the memory holds a frame: read_memory(key, memory_key_t, memory_values_t, memory_valid) -> readout; '
-    'decode(readout, query, f8, f4) -> object_logits, prob; otherwise prob = 0',
+    _call(ENCODE_KEY),
+    f'if the memory holds a frame: {_call(READ_MEMORY)}; {_call(DECODE)}; otherwise prob = 0',
     'objects annotated on this frame: prob[k] = their mask, and every other object\'s prob *= 1 - union '
     'of the annotated masks',
-    'aggregate(prob, object_valid) -> logits (background first), masks, others; the label map is '
-    'argmax(logits) over K+1 channels (0 = background), cropped to the frame and resized back',
+    f'{_call(AGGREGATE)}; the label map is argmax(logits) over K+1 channels (0 = background), cropped to '
+    'the frame and resized back',
     'if the memory policy keeps this frame (always for first+latest, except the video\'s last frame): '
-    'value_encoder(frame, f16, masks, others) -> values; store (key, values, object_valid) in its slot',
+    f'{_call(ENCODE_VALUE)}; store (key, values, object_valid) in its slot',
 ]
 
 
@@ -249,36 +260,28 @@ def build_graph_specs(network: nn.Module, cfg: DeployConfig) -> List[GraphSpec]:
                  f16=(1, c['C16'], h, w),
                  f8=(1, c['C8'], 'H/8', 'W/8'),
                  f4=(1, c['C4'], 'H/4', 'W/4'))
-    default_roles = dict(key_encoder=(['frame'], ['key', 'query', 'f16', 'f8', 'f4']),
-                         value_encoder=(['frame', 'f16', 'masks', 'others'], ['values']),
-                         read_memory=(['key'] + [f'memory_key_{t}' for t in range(slots)] +
-                                      [f'memory_values_{t}'
-                                       for t in range(slots)] + ['memory_valid'], ['readout']),
-                         decode=(['readout', 'query', 'f8', 'f4'], ['object_logits', 'prob']),
-                         aggregate=(['prob', 'object_valid'], ['logits', 'masks', 'others']))
-    shapes = dict(key_encoder=([frame], [key, feats['query'], feats['f16'], feats['f8'], feats['f4']]),
-                  value_encoder=([frame, feats['f16'], per_object, per_object], [values]),
-                  read_memory=([key] + [key] * slots + [values] * slots + [(1, 'K', slots)], [values]),
-                  decode=([values, feats['query'], feats['f8'], feats['f4']], [per_object, per_object]),
-                  aggregate=([per_object, (1, 'K')], [(1, 'K+1', 'H', 'W'), per_object, per_object]))
-    modules = dict(key_encoder=KeyEncoderGraph(network),
-                   value_encoder=ValueEncoderGraph(network),
-                   read_memory=MemoryReadGraph(network, slots),
-                   decode=DecodeGraph(network),
-                   aggregate=AggregateGraph(network))
-    steps = dict(key_encoder='encode_key',
-                 value_encoder='encode_value',
-                 read_memory='read_memory',
-                 decode='decode',
-                 aggregate='aggregate')
+    shapes = {
+        ENCODE_KEY.graph: ([frame], [key, feats['query'], feats['f16'], feats['f8'], feats['f4']]),
+        ENCODE_VALUE.graph: ([frame, feats['f16'], per_object, per_object], [values]),
+        READ_MEMORY.graph: ([key] + [key] * slots + [values] * slots + [(1, 'K', slots)], [values]),
+        DECODE.graph: ([values, feats['query'], feats['f8'], feats['f4']], [per_object, per_object]),
+        AGGREGATE.graph: ([per_object, (1, 'K')], [(1, 'K+1', 'H', 'W'), per_object, per_object]),
+    }
+    modules = {
+        ENCODE_KEY.graph: KeyEncoderGraph(network),
+        ENCODE_VALUE.graph: ValueEncoderGraph(network),
+        READ_MEMORY.graph: MemoryReadGraph(network, slots),
+        DECODE.graph: DecodeGraph(network),
+        AGGREGATE.graph: AggregateGraph(network),
+    }
     specs = []
     for graph in cfg.graphs:
-        in_roles, out_roles = default_roles[graph]
         in_shapes, out_shapes = shapes[graph]
-        names = cfg.graph_names[graph]
+        names, roles = cfg.graph_names[graph], DEFAULT_GRAPH_NAMES[graph]
+        in_roles, out_roles = (expand_slot_names(roles[part], slots) for part in ('inputs', 'outputs'))
         specs.append(
             GraphSpec(name=graph,
-                      step=steps[graph],
+                      step=STEP_OF_GRAPH[graph].method,
                       module=modules[graph].eval(),
                       inputs=_named(expand_slot_names(names['inputs'], slots), in_shapes, in_roles),
                       outputs=_named(expand_slot_names(names['outputs'], slots), out_shapes, out_roles)))
@@ -306,20 +309,20 @@ def eager_reference(network: nn.Module,
     same extra outputs as the wrappers.
     """
     with torch.no_grad():
-        if graph == 'key_encoder':
+        if graph == ENCODE_KEY.graph:
             return tuple(network.encode_key(*inputs))
-        if graph == 'value_encoder':
+        if graph == ENCODE_VALUE.graph:
             return (network.encode_value(*inputs), )
-        if graph == 'read_memory':
+        if graph == READ_MEMORY.graph:
             key, memory = inputs[0], inputs[1:]
             slots = num_slots if num_slots is not None else (len(memory) - 1) // 2
             keys = torch.stack(memory[:slots], dim=2)
             values = torch.stack(memory[slots:2 * slots], dim=3)
             return (network.read_memory(key, keys, values, memory[2 * slots]), )
-        if graph == 'decode':
+        if graph == DECODE.graph:
             logits = network.decode(*inputs)
             return logits, torch.sigmoid(logits)
-        if graph == 'aggregate':
+        if graph == AGGREGATE.graph:
             logits = network.aggregate(*inputs)
             masks = torch.softmax(logits, dim=1)[:, 1:]
             return logits, masks, masks.sum(dim=1, keepdim=True) - masks

@@ -29,11 +29,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
+from mobilevos.models.vos.steps import AGGREGATE, DECODE, ENCODE_KEY, ENCODE_VALUE, GRAPH_NAMES, READ_MEMORY
 from mobilevos.registry import MODELS
 
-from .config import GRAPH_NAMES
 from .errors import RuntimeInputError
-from .meta import read_meta
+from .meta import read_meta, weights_sha256
 
 FeedRecorder = Callable[[str, Dict[str, np.ndarray]], None]
 
@@ -178,7 +178,7 @@ class ONNXRuntimeNetwork:
     def encode_key(self, frame: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """``frame (1,3,H,W)`` -> ``key, query, f16, f8, f4`` (see ``STMNetwork.encode_key``)."""
         self._check_frame(frame, 'encode_key')
-        return tuple(torch.from_numpy(x) for x in self._run('key_encoder', [_numpy(frame)]))
+        return tuple(torch.from_numpy(x) for x in self._run(ENCODE_KEY.graph, [_numpy(frame)]))
 
     def encode_value(self, frame: torch.Tensor, f16: torch.Tensor, masks: torch.Tensor,
                      others: torch.Tensor) -> torch.Tensor:
@@ -186,7 +186,7 @@ class ONNXRuntimeNetwork:
         self._check_frame(frame, 'encode_value')
         count = masks.shape[1]
         size = self._objects(count, 'encode_value')
-        values, = self._run('value_encoder', [
+        values, = self._run(ENCODE_VALUE.graph, [
             _numpy(frame),
             _numpy(f16),
             _pad_axis(_numpy(masks), 1, size),
@@ -230,7 +230,7 @@ class ONNXRuntimeNetwork:
                 if zeros is None:
                     zeros = np.zeros((1, size) + values.shape[2:3] + values.shape[4:], dtype=np.float32)
                 slot_values.append(zeros)
-        readout, = self._run('read_memory', [_numpy(query_key)] + slot_keys + slot_values + [valid])
+        readout, = self._run(READ_MEMORY.graph, [_numpy(query_key)] + slot_keys + slot_values + [valid])
         return torch.from_numpy(readout[:, :count])
 
     def decode(self, readout: torch.Tensor, query_feat: torch.Tensor, f8: torch.Tensor,
@@ -239,7 +239,7 @@ class ONNXRuntimeNetwork:
         count = readout.shape[1]
         size = self._objects(count, 'decode')
         logits, _ = self._run(
-            'decode',
+            DECODE.graph,
             [_pad_axis(_numpy(readout), 1, size),
              _numpy(query_feat),
              _numpy(f8), _numpy(f4)])
@@ -250,45 +250,48 @@ class ONNXRuntimeNetwork:
         size = self._objects(count, 'aggregate')
         if object_valid is None:
             object_valid = torch.ones(prob.shape[:2])
-        logits, _, _ = self._run('aggregate',
+        logits, _, _ = self._run(AGGREGATE.graph,
                                  [_pad_axis(_numpy(prob), 1, size),
                                   _pad_axis(_numpy(object_valid), 1, size)])
         return torch.from_numpy(logits[:, :count + 1])
 
 
 def load_runtime(deploy_dir: str,
-                 model_cfg=None,
-                 checkpoint: Optional[str] = None,
+                 network: Optional[torch.nn.Module] = None,
                  precision: Optional[str] = None,
-                 num_threads: Optional[int] = None) -> ONNXRuntimeNetwork:
-    """An :class:`ONNXRuntimeNetwork`, checked against the model config and checkpoint it should come from.
+                 num_threads: Optional[int] = None,
+                 source: Optional[str] = None) -> ONNXRuntimeNetwork:
+    """An :class:`ONNXRuntimeNetwork`, checked against the network it should have been exported from.
 
-    With ``model_cfg`` (and ``checkpoint``), the network is built and loaded as
-    for the torch backend (a checkpoint that does not fit the config is an
-    error, listed), and its weight digest must equal the export's
-    (``export_meta.json`` ``model.weights_sha256``): CONFIG/CKPT and the
-    deploy folder then give the same masks.
+    With ``network`` (built and loaded by the caller, e.g.
+    :func:`mobilevos.apis.init_model`), its weight digest must equal the
+    export's (``export_meta.json`` ``model.weights_sha256``) and its
+    normalisation the export's: the network and the deploy folder then give
+    the same masks.
+
+    Args:
+        deploy_dir: a folder written by ``tools/deploy.py`` with an onnxruntime deploy config.
+        network: the network the graphs should come from; ``None`` skips the check.
+        precision / num_threads: see :class:`ONNXRuntimeNetwork`.
+        source: names the network in errors (e.g. ``'CKPT with CONFIG'``).
 
     Raises:
         DeployError: the folder is not a usable onnxruntime export.
-        RuntimeInputError: the folder was exported from other weights or another config.
-        CheckpointMismatchError / ValueError: the checkpoint does not fit the config.
+        RuntimeInputError: the folder was exported from other weights or with another normalisation.
     """
     runtime = ONNXRuntimeNetwork(deploy_dir, precision=precision, num_threads=num_threads)
-    if model_cfg is not None:
-        from .api import load_network
-        from .meta import weights_sha256
-        network = load_network(model_cfg, checkpoint)
-        expected = runtime.meta['model'].get('weights_sha256')
-        if weights_sha256(network) != expected:
-            source = runtime.meta['model'].get('checkpoint') or 'other weights'
-            raise RuntimeInputError(
-                f'{deploy_dir} was exported from {source} (config {runtime.meta["model"].get("config")}), '
-                f'not from '
-                f'{checkpoint} with {model_cfg}: the weights differ; export again with tools/deploy.py')
-        for key in ('mean', 'std'):
-            ours = [float(v) for v in getattr(network.data_preprocessor, key).flatten()]
-            if not np.allclose(ours, runtime.meta['input'][key]):
-                raise RuntimeInputError(f'{deploy_dir} normalises with {key} {runtime.meta["input"][key]}, '
-                                        f'{model_cfg} with {ours}')
+    if network is None:
+        return runtime
+    source = source or f'the given {type(network).__name__}'
+    model = runtime.meta['model']
+    if weights_sha256(network) != model.get('weights_sha256'):
+        raise RuntimeInputError(
+            f'{deploy_dir} was exported from {model.get("checkpoint") or "other weights"} (config '
+            f'{model.get("config")}), not from {source}: the weights differ; export again with '
+            'tools/deploy.py')
+    for key in ('mean', 'std'):
+        ours = [float(v) for v in getattr(network.data_preprocessor, key).flatten()]
+        if not np.allclose(ours, runtime.meta['input'][key]):
+            raise RuntimeInputError(f'{deploy_dir} normalises with {key} {runtime.meta["input"][key]}, '
+                                    f'{source} with {ours}')
     return runtime

@@ -1,13 +1,15 @@
-"""Runner parts: safe checkpoint I/O, hooks and loops."""
-from .checkpoint import (CHECKPOINT_SAFE_GLOBALS, AtomicLocalBackend, UnsafeCheckpointError,
-                         load_checkpoint_file, save_checkpoint_atomic)
+"""Runner parts: the mmengine hook-up of safe checkpoint I/O, hooks and loops.
+
+Checkpoint functions live in :mod:`mobilevos.utils.checkpoint`; importing this
+package registers them with mmengine (see :mod:`.checkpoint`).
+"""
+from .checkpoint import AtomicLocalBackend
 from .distributed import AllReduceBatchNorm2d, CPUDistributedDataParallel, convert_to_allreduce_bn
 from .hooks import FiniteLossHook, MaxSkipCurriculumHook, WeightsOnlyCheckpointHook
 from .loops import VOSTestLoop, VOSValLoop
 
 __all__ = [
-    'CHECKPOINT_SAFE_GLOBALS', 'AtomicLocalBackend', 'UnsafeCheckpointError', 'load_checkpoint_file',
-    'save_checkpoint_atomic', 'WeightsOnlyCheckpointHook', 'FiniteLossHook', 'MaxSkipCurriculumHook',
+    'AtomicLocalBackend', 'WeightsOnlyCheckpointHook', 'FiniteLossHook', 'MaxSkipCurriculumHook',
     'AllReduceBatchNorm2d', 'CPUDistributedDataParallel', 'convert_to_allreduce_bn', 'VOSTestLoop',
     'VOSValLoop'
 ]

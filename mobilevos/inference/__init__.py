@@ -1,14 +1,11 @@
 """Video inference over a model and a memory bank."""
-from .memory_spec import MEMORY_SHORTHANDS, build_memory, parse_memory
+from .memory_spec import MEMORY_SHORTHANDS, memory_bank_from_spec, parse_memory
 from .object_ids import ObjectIdMap
-from .video_inferencer import FrameResult, VideoInferencer, VideoSummary, build_network
-from .video_io import (Annotation, InferenceInputError, list_frames, load_frame, read_annotation,
-                       write_palette_png)
-from .weights import CheckpointMismatchError, extract_state_dict, load_model_weights
+from .video_inferencer import FrameResult, VideoInferencer, VideoSummary
+from .video_io import Annotation, InferenceInputError, list_frames, load_frame, read_annotation
 
 __all__ = [
-    'MEMORY_SHORTHANDS', 'build_memory', 'parse_memory', 'ObjectIdMap', 'FrameResult', 'VideoInferencer',
-    'VideoSummary', 'build_network', 'Annotation', 'InferenceInputError', 'list_frames', 'load_frame',
-    'read_annotation', 'write_palette_png', 'CheckpointMismatchError', 'extract_state_dict',
-    'load_model_weights'
+    'MEMORY_SHORTHANDS', 'memory_bank_from_spec', 'parse_memory', 'ObjectIdMap', 'FrameResult',
+    'VideoInferencer', 'VideoSummary', 'Annotation', 'InferenceInputError', 'list_frames', 'load_frame',
+    'read_annotation'
 ]

@@ -53,8 +53,12 @@ def parse_memory(spec: Union[str, dict]) -> dict:
     raise ValueError(f'--memory {spec!r} is not understood; use one of:\n{MEMORY_SHORTHANDS}')
 
 
-def build_memory(spec: Union[str, dict, BaseMemoryBank]) -> BaseMemoryBank:
-    """A fresh bank from a shorthand, a config dict, or a bank (returned as is)."""
+def memory_bank_from_spec(spec: Union[str, dict, BaseMemoryBank]) -> BaseMemoryBank:
+    """A fresh bank from a shorthand, a config dict, or a bank (returned as is).
+
+    (``STMNetwork.build_memory(mode)`` is another thing: a bank from the network's own
+    ``train_memory`` / ``test_memory``.)
+    """
     if isinstance(spec, BaseMemoryBank):
         return spec
     return MEMORY.build(parse_memory(spec))

@@ -2,26 +2,22 @@
 import os
 import os.path as osp
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
-from mmengine.utils import import_modules_from_strings
-from PIL import Image
 
 from mobilevos.models.memory import BaseMemoryBank
 from mobilevos.models.vos import labels_to_masks, segment_frame
-from mobilevos.registry import MODELS
+from mobilevos.models.vos.steps import STEP_METHODS
+from mobilevos.utils.io import write_image, write_mask
 from mobilevos.visualization import overlay_mask
 
-from .memory_spec import build_memory
+from .memory_spec import memory_bank_from_spec
 from .object_ids import ObjectIdMap
-from .video_io import (Annotation, InferenceInputError, frame_stem, list_frames, load_frame, read_annotation,
-                       write_palette_png, write_rgb_image)
-from .weights import load_model_weights
+from .video_io import (Annotation, InferenceInputError, frame_size, frame_stem, list_frames, load_frame,
+                       read_annotation)
 
 PathLike = Union[str, os.PathLike]
 
@@ -60,42 +56,6 @@ class VideoSummary:
         return max(self.memory_frames, default=0)
 
 
-#: The step methods the propagation loop calls (an STM network, or a runtime of exported graphs).
-STEP_METHODS = ('encode_key', 'encode_value', 'read_memory', 'decode', 'aggregate')
-
-
-def is_step_runtime(model) -> bool:
-    """Whether ``model`` is a runtime of exported graphs with the network's step methods.
-
-    Such an object (e.g. :class:`mobilevos.deploy.ONNXRuntimeNetwork`) is not
-    an ``nn.Module`` and holds its weights in its graphs.
-    """
-    return (not isinstance(model, (str, os.PathLike, Config, Mapping, torch.nn.Module))
-            and all(hasattr(model, step) for step in STEP_METHODS))
-
-
-def build_network(model: Union[PathLike, Config, dict, torch.nn.Module]) -> torch.nn.Module:
-    """A network from a config file, a ``Config``, a config dict or a module.
-
-    A config's ``custom_imports`` are imported first (plugins). A distillation
-    config (``model`` holds a ``student``) gives its student. A module, or a
-    runtime of exported graphs (:func:`is_step_runtime`), is returned as is.
-    """
-    if isinstance(model, torch.nn.Module) or is_step_runtime(model):
-        return model
-    if isinstance(model, (str, Path)):
-        if not osp.isfile(str(model)):
-            raise InferenceInputError(f'config file {model} does not exist')
-        model = Config.fromfile(str(model))
-    cfg = model
-    if 'custom_imports' in cfg:
-        import_modules_from_strings(**cfg['custom_imports'])
-    model_cfg = cfg['model'] if 'model' in cfg else cfg
-    if 'student' in model_cfg and isinstance(model_cfg['student'], Mapping):
-        model_cfg = model_cfg['student']
-    return MODELS.build(model_cfg)
-
-
 class VideoInferencer:
     """Segment videos with an STM network and a memory bank (mmseg ``Inferencer`` style).
 
@@ -105,40 +65,39 @@ class VideoInferencer:
     written) before the next is read. With a finite memory bank, RAM does
     not grow with the video's length.
 
+    Build the model with :func:`mobilevos.apis.build_segmenter` (or
+    :func:`mobilevos.apis.init_model`): config + checkpoint, torch or ONNX
+    Runtime.
+
     Args:
-        model: config file, ``Config``, config dict or built network; or a
-            runtime of exported graphs with the same step methods (e.g.
+        model: a network with the step methods of
+            :mod:`mobilevos.models.vos.steps` (an STM network), or a runtime of
+            exported graphs with the same methods (e.g.
             :class:`mobilevos.deploy.ONNXRuntimeNetwork`), which the same loop
             runs over. Static graphs set ``fixed_frame_size``: frames are then
             resized to it (and outputs back to the frame's size).
-        weights: checkpoint to load (plain or distillation, see
-            :func:`~mobilevos.inference.load_model_weights`); ``None`` keeps
-            the current weights. Must be ``None`` for a runtime.
         memory: bank shorthand (``'first+latest'``, ``'infinite:5'``, ...), a
             MEMORY config or ``None`` for the network's ``test_memory``.
         device: torch device.
         size: process frames resized so that their shorter side is ``size``
             (e.g. 480); ``None`` keeps the original size. Outputs are always at
             the original size.
-        strict: strict weight loading.
+
+    Raises:
+        TypeError: ``model`` lacks a step method.
+        ValueError: a bad ``size``.
     """
 
     def __init__(self,
-                 model: Union[PathLike, Config, dict, torch.nn.Module],
-                 weights: Optional[PathLike] = None,
+                 model,
                  memory: Union[None, str, dict] = None,
                  device: Union[str, torch.device] = 'cpu',
-                 size: Optional[int] = None,
-                 strict: bool = True):
-        self.model = build_network(model)
-        if weights is not None:
-            if is_step_runtime(self.model):
-                raise ValueError(f'weights {weights} cannot be loaded into {self.model!r}: an exported '
-                                 'runtime holds its weights in its graphs')
-            load_model_weights(self.model, weights, strict=strict)
+                 size: Optional[int] = None):
+        self.model = model
         for step in STEP_METHODS:
             if not hasattr(self.model, step):
-                raise TypeError(f'{type(self.model).__name__} is not an STM network: it has no {step}')
+                raise TypeError(f'{type(self.model).__name__} is not an STM network: it has no {step} (build '
+                                'one from a config and checkpoint with mobilevos.apis.build_segmenter)')
         self.device = torch.device(device)
         self.model.to(self.device).eval()
         self.memory = memory if memory is not None else getattr(self.model, 'test_memory_cfg', 'first+latest')
@@ -153,7 +112,7 @@ class VideoInferencer:
     # ----------------------------------------------------------------- steps --
     def new_memory(self) -> BaseMemoryBank:
         """A fresh bank for one video."""
-        return build_memory(self.memory)
+        return memory_bank_from_spec(self.memory)
 
     def processing_size(self, height: int, width: int) -> Tuple[int, int]:
         """``(h, w)`` a frame is resized to before padding."""
@@ -271,16 +230,6 @@ class VideoInferencer:
                                           '(with several masks, each must be named after its frame)')
         return matched
 
-    @staticmethod
-    def _frame_size(path: str) -> Tuple[int, int]:
-        if not osp.isfile(path):
-            raise InferenceInputError(f'frame {path} is missing (no such file, or a broken link)')
-        try:
-            with Image.open(path) as image:
-                return image.size[1], image.size[0]
-        except (OSError, ValueError) as err:
-            raise InferenceInputError(f'frame {path} cannot be read: {err}') from err
-
     def load_annotations(self, frame_paths: Sequence[str],
                          mask_paths: Union[PathLike, Sequence[PathLike]]) -> Dict[int, Annotation]:
         """Read and check the annotation masks (before any frame is processed).
@@ -298,7 +247,7 @@ class VideoInferencer:
         annotations = {}
         colour_ids: Dict[int, int] = {}  # RGB masks of one video share their colour -> id table
         for index, mask in sorted(self._match_masks(frame_paths, mask_paths).items()):
-            annotations[index] = read_annotation(mask, self._frame_size(frame_paths[index]),
+            annotations[index] = read_annotation(mask, frame_size(frame_paths[index]),
                                                  frame_paths[index], colour_ids)
         first = annotations[min(annotations)]
         if not first.object_ids:
@@ -372,11 +321,11 @@ class VideoInferencer:
             for result in results:
                 stem = frame_stem(frame_paths[result.index])
                 mask_file = osp.join(out_dir, f'{stem}.png')
-                write_palette_png(mask_file, result.ids, palette)
+                write_mask(mask_file, result.ids, palette)
                 summary.mask_files.append(mask_file)
                 if overlay:
                     overlay_file = osp.join(out_dir, 'overlays', f'{stem}.jpg')
-                    write_rgb_image(overlay_file, overlay_mask(result.frame, result.ids, palette))
+                    write_image(overlay_file, overlay_mask(result.frame, result.ids, palette))
                     summary.overlay_files.append(overlay_file)
                 summary.num_frames += 1
                 summary.memory_frames.append(result.memory_frames)

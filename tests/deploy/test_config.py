@@ -36,7 +36,7 @@ def test_shipped_config_matches_its_name(name):
     assert cfg.ir == ('onnx' if backend == 'onnxruntime' else 'torch.export')
     if cfg.ir == 'onnx':
         assert cfg.opset >= 17
-    assert cfg.graphs == ('key_encoder', 'value_encoder', 'read_memory', 'decode', 'aggregate')
+    assert cfg.graphs == ('key_encoder', 'read_memory', 'decode', 'aggregate', 'value_encoder')  # call order
     assert cfg.memory == dict(type='FirstLatestMemory', keep_first=True,
                               num_latest=1) and cfg.memory_frames == 2
     if 'objects' in cfg.dynamic_axes:
@@ -103,5 +103,5 @@ def test_a_config_needs_all_three_parts(tmp_path):
 def test_int8_adds_the_fp32_variant_and_fills_quantisation_defaults():
     cfg = parse_deploy_config(os.path.join(DEPLOY_CONFIGS, 'vos_onnxruntime-int8_static-480x854.py'))
     assert cfg.precision == 'int8' and cfg.precisions == ('int8', 'fp32')
-    assert cfg.quantization['graphs'] == ('key_encoder', 'value_encoder', 'decode')
+    assert cfg.quantization['graphs'] == ('key_encoder', 'decode', 'value_encoder')
     assert cfg.quantization['calibrate_method'] == 'MinMax'

@@ -11,7 +11,7 @@ from mobilevos.inference import VideoInferencer
 
 from .helpers import late_object_video, onnx_cfg
 
-QUANTISED = ('key_encoder', 'value_encoder', 'decode')
+QUANTISED = ('key_encoder', 'decode', 'value_encoder')
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,5 @@
 """The ONNX Runtime step runtime under the same video loop: parity with eager PyTorch over a video, errors."""
+import copy
 import json
 import os
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mobilevos.deploy import DeployError, ONNXRuntimeNetwork, RuntimeInputError, export_network
+from mobilevos.deploy import DeployError, ONNXRuntimeNetwork, RuntimeInputError, export_network, load_runtime
 from mobilevos.deploy.verify import jf_mean, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
 
@@ -116,8 +117,12 @@ def test_bad_use_is_a_clear_error(student_exports, tmp_path):
                             top_k=5)
     with pytest.raises(RuntimeInputError, match='runs on the CPU'):
         VideoInferencer(runtime, device='cuda')
-    with pytest.raises(ValueError, match='cannot be loaded into'):
-        VideoInferencer(runtime, weights='x.pth')
+    assert load_runtime(export['dir'], network=export['network']).meta == runtime.meta
+    other = copy.deepcopy(export['network'])
+    with torch.no_grad():
+        next(other.parameters()).add_(1.0)
+    with pytest.raises(RuntimeInputError, match='not from other.pth with x.py: the weights differ'):
+        load_runtime(export['dir'], network=other, source='other.pth with x.py')
     with pytest.raises(DeployError, match='does not exist'):
         ONNXRuntimeNetwork(str(tmp_path / 'nowhere'))
     with pytest.raises(DeployError, match='export_meta.json is missing'):

@@ -11,7 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from mobilevos.deploy import ONNXRuntimeNetwork, load_network
+from mobilevos.apis import init_model
+from mobilevos.deploy import ONNXRuntimeNetwork, export_network
 from mobilevos.deploy.meta import file_sha256, weights_sha256
 from mobilevos.deploy.verify import lecun_random_init_, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
@@ -187,11 +188,13 @@ def test_infer_onnxruntime_backend_errors(setup, tmp_path, capsys):
     assert not (tmp_path / 'out').exists() or not os.listdir(tmp_path / 'out')
 
 
-def test_load_network_rejects_a_config_that_is_not_an_stm_network(tmp_path):
+def test_export_rejects_a_config_that_is_not_an_stm_network(setup, tmp_path):
     config = tmp_path / 'not_vos.py'
     config.write_text("model = dict(type='mmseg.ResNet', depth=18)\n")
-    with pytest.raises(TypeError, match='not an STM network'):
-        load_network(str(config))
+    with pytest.raises(TypeError, match='not_vos.py builds ResNet, which is not an STM network'):
+        export_network(init_model(str(config)), setup['deploy_cfg'], str(tmp_path / 'out'),
+                       config=str(config))
+    assert not (tmp_path / 'out').exists()
 
 
 @pytest.mark.slow  # two runs of tools/test.py in subprocesses (~20 s)
@@ -203,7 +206,7 @@ def test_test_tool_onnxruntime_backend_scores_like_the_torch_backend(tmp_path):
     from tests.tools.vos_helpers import TINY, data_options, make_tiny_dataset
     config = osp.join(ROOT, 'configs', 'mobilevos_mbv2-noaspp_synthetic.py')
     data_root = make_tiny_dataset(str(tmp_path / 'data'))
-    network = lecun_random_init_(load_network(config), seed=1)
+    network = lecun_random_init_(init_model(config), seed=1)
     checkpoint = str(tmp_path / 'student.pth')
     torch.save(dict(state_dict=network.state_dict(), meta={}), checkpoint)
     deploy_cfg = tmp_path / 'vos_onnxruntime_static-32x32.py'

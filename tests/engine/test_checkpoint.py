@@ -8,10 +8,10 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from mobilevos.engine import (AtomicLocalBackend, UnsafeCheckpointError, load_checkpoint_file,
-                              save_checkpoint_atomic)
+from mobilevos.engine import AtomicLocalBackend
 from mobilevos.engine.hooks.weights_only_checkpoint_hook import (WeightsOnlyCheckpointHook,
                                                                  history_buffer_to_plain)
+from mobilevos.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file, save_checkpoint_atomic
 
 
 class _Payload:

@@ -1,7 +1,7 @@
 """--memory shorthands."""
 import pytest
 
-from mobilevos.inference import build_memory, parse_memory
+from mobilevos.inference import memory_bank_from_spec, parse_memory
 from mobilevos.models.memory import FIFOMemory, FirstLatestMemory, InfiniteMemory
 
 
@@ -21,9 +21,9 @@ def test_shorthands(text, expected):
 
 
 def test_built_banks():
-    assert isinstance(build_memory('fifo:3'), FIFOMemory)
-    assert isinstance(build_memory('first'), FirstLatestMemory)
-    bank = build_memory('{"type": "InfiniteMemory", "top_k": 7}')
+    assert isinstance(memory_bank_from_spec('fifo:3'), FIFOMemory)
+    assert isinstance(memory_bank_from_spec('first'), FirstLatestMemory)
+    bank = memory_bank_from_spec('{"type": "InfiniteMemory", "top_k": 7}')
     assert isinstance(bank, InfiniteMemory) and bank.top_k == 7
 
 

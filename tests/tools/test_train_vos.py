@@ -11,8 +11,8 @@ import pytest
 import torch
 from mmengine.config import Config, DictAction
 
-from mobilevos.engine import load_checkpoint_file
 from mobilevos.registry import MODELS
+from mobilevos.utils.checkpoint import load_checkpoint_file
 from tests.tools.vos_helpers import ROOT, data_options, logged_iterations, make_tiny_dataset, no_validation
 
 

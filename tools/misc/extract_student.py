@@ -16,27 +16,27 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.engine import load_checkpoint_file, save_checkpoint_atomic  # noqa: E402
-from mobilevos.models.distillers import extract_student_state_dict  # noqa: E402
+from mobilevos.utils.checkpoint import (STUDENT_PREFIX, extract_state_dict, load_checkpoint_file,  # noqa: E402
+                                        save_checkpoint_atomic)
+from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Save the student of a distiller checkpoint on its own')
     parser.add_argument('checkpoint', help='distiller checkpoint (.pth)')
     parser.add_argument('output', help='where to write the student-only checkpoint')
-    parser.add_argument('--prefix', default='student.', help='key prefix of the student (default: student.)')
+    parser.add_argument('--prefix',
+                        default=STUDENT_PREFIX,
+                        help=f'key prefix of the student (default: {STUDENT_PREFIX})')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@tool_main
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        raise SystemExit(f'error: checkpoint not found: {args.checkpoint}')
-    checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')
-    try:
-        state_dict = extract_student_state_dict(checkpoint, prefix=args.prefix)
-    except ValueError as err:
-        raise SystemExit(f'error: {args.checkpoint}: {err}')
+    checkpoint = load_checkpoint_file(args.checkpoint, map_location='cpu')  # names a missing file
+    state_dict = extract_state_dict(checkpoint, prefix=args.prefix, source=args.checkpoint)
     meta = checkpoint.get('meta') if isinstance(checkpoint.get('meta'), dict) else {}
     meta = dict(meta)
     meta['extracted_from'] = osp.abspath(args.checkpoint)
@@ -45,4 +45,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

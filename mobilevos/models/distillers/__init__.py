@@ -6,10 +6,9 @@ says which record feeds which argument of which loss.
 """
 from .recorders import (BaseRecorder, MethodOutputsRecorder, ModuleInputsRecorder, ModuleOutputsRecorder,
                         RecorderManager)
-from .single_teacher_distiller import (SingleTeacherDistiller, TeacherCheckpointError, extract_student_state_dict,
-                                       load_teacher_weights)
+from .single_teacher_distiller import SingleTeacherDistiller, TeacherNotFoundError
 
 __all__ = [
-    'BaseRecorder', 'MethodOutputsRecorder', 'ModuleInputsRecorder', 'ModuleOutputsRecorder', 'RecorderManager',
-    'SingleTeacherDistiller', 'TeacherCheckpointError', 'extract_student_state_dict', 'load_teacher_weights'
+    'BaseRecorder', 'MethodOutputsRecorder', 'ModuleInputsRecorder', 'ModuleOutputsRecorder',
+    'RecorderManager', 'SingleTeacherDistiller', 'TeacherNotFoundError'
 ]

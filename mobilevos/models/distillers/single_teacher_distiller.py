@@ -9,48 +9,17 @@ import torch.nn as nn
 from mmengine.logging import print_log
 from mmengine.model import BaseDataPreprocessor, BaseModel
 
-from mobilevos.engine import load_checkpoint_file
 from mobilevos.registry import MODELS
+from mobilevos.utils.checkpoint import load_weights
+from mobilevos.utils.cli import UserError
 from .recorders import RecordIndex, RecorderManager, parse_record_slice
 
 #: Keys a loss-argument mapping may hold.
 MAPPING_KEYS = ('from_student', 'recorder', 'record_idx', 'data_idx', 'connector')
 
 
-class TeacherCheckpointError(RuntimeError):
-    """The teacher checkpoint does not fit the teacher built from the config."""
-
-
-def load_teacher_weights(teacher: nn.Module, filename: str) -> None:
-    """Load ``filename`` into ``teacher`` strictly, with safe loading.
-
-    The file may hold a dict with ``state_dict`` (what mmengine writes) or a bare
-    state dict.
-
-    Raises:
-        FileNotFoundError: no such file.
-        TeacherCheckpointError: keys are missing or unexpected, or shapes differ;
-            the message names the file and lists the keys.
-    """
-    checkpoint = load_checkpoint_file(filename, map_location='cpu')
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
-        state_dict = checkpoint['state_dict']
-    elif isinstance(checkpoint, dict):
-        state_dict = checkpoint
-    else:
-        raise TeacherCheckpointError(f'teacher checkpoint {filename} holds a {type(checkpoint).__name__}, '
-                                     'not a state dict')
-    expected = set(teacher.state_dict().keys())
-    given = set(state_dict.keys())
-    missing, unexpected = sorted(expected - given), sorted(given - expected)
-    if missing or unexpected:
-        raise TeacherCheckpointError(
-            f'teacher checkpoint {filename} does not match the teacher ({type(teacher).__name__}): '
-            f'missing keys: {missing}; unexpected keys: {unexpected}')
-    try:
-        teacher.load_state_dict(state_dict, strict=True)
-    except RuntimeError as err:  # e.g. size mismatches
-        raise TeacherCheckpointError(f'teacher checkpoint {filename} does not fit the teacher: {err}') from err
+class TeacherNotFoundError(UserError, FileNotFoundError):
+    """The teacher checkpoint named by ``teacher_ckpt`` does not exist."""
 
 
 def _add_prefix(losses: Dict[str, Any], prefix: str) -> Dict[str, Any]:
@@ -108,7 +77,9 @@ class SingleTeacherDistiller(BaseModel):
         teacher: ``MODELS`` config or module; its ``forward(..., mode='tensor')``
             is called.
         teacher_ckpt: teacher weights (a ``.pth`` holding ``state_dict`` or a
-            bare state dict), loaded strictly with ``weights_only=True``.
+            bare state dict), loaded strictly with ``weights_only=True``
+            (:func:`~mobilevos.utils.checkpoint.load_weights`; a mismatch raises
+            ``CheckpointMismatchError`` listing the keys).
             ``None`` keeps the teacher as built (a warning is logged).
         student_recorders: ``{name: recorder cfg}`` on the student.
         teacher_recorders: ``{name: recorder cfg}`` on the teacher.
@@ -122,7 +93,8 @@ class SingleTeacherDistiller(BaseModel):
             (smaller checkpoints; the teacher comes from ``teacher_ckpt`` when
             the distiller is built) and loading tolerates its absence.
         teacher_ckpt_hint: how to obtain a missing ``teacher_ckpt`` (e.g. the
-            command that trains the teacher); added to the not-found error.
+            command that trains the teacher): the lines after the first of the
+            :class:`TeacherNotFoundError`.
 
     Every ``distill.*`` entry counts towards the total loss, whether or not its
     name contains 'loss' (see :meth:`parse_losses`).
@@ -140,6 +112,10 @@ class SingleTeacherDistiller(BaseModel):
                  calculate_student_loss: bool = True,
                  teacher_in_state_dict: bool = True,
                  teacher_ckpt_hint: Optional[str] = None) -> None:
+        if teacher_ckpt is not None and not osp.isfile(teacher_ckpt):  # before building anything
+            hint = teacher_ckpt_hint or 'Set teacher_ckpt to a checkpoint of the teacher network.'
+            raise TeacherNotFoundError(
+                f"the teacher checkpoint {teacher_ckpt} (the distiller's teacher_ckpt) does not exist.\n{hint}")
         student = MODELS.build(student) if isinstance(student, dict) else student
         if not isinstance(student, nn.Module):
             raise TypeError(f'SingleTeacherDistiller: student must be a config dict or an nn.Module, '
@@ -156,10 +132,7 @@ class SingleTeacherDistiller(BaseModel):
                             f'got {type(self.teacher).__name__}')
         self.teacher_ckpt = teacher_ckpt
         if teacher_ckpt is not None:
-            if not osp.isfile(teacher_ckpt):
-                hint = f' {teacher_ckpt_hint}' if teacher_ckpt_hint else ''
-                raise FileNotFoundError(f'teacher checkpoint {teacher_ckpt} not found.{hint}')
-            load_teacher_weights(self.teacher, teacher_ckpt)
+            load_weights(self.teacher, teacher_ckpt, source=f'teacher checkpoint {teacher_ckpt}')
         else:
             print_log('SingleTeacherDistiller: no teacher_ckpt given; the teacher keeps its initial weights',
                       logger='current', level=30)
@@ -333,30 +306,3 @@ class SingleTeacherDistiller(BaseModel):
         for key in teacher_keys:
             incompatible.missing_keys.remove(key)
 
-
-def extract_student_state_dict(checkpoint: Dict[str, Any], prefix: str = 'student.') -> 'OrderedDict[str, Any]':
-    """The student's weights from a distiller checkpoint, keys without ``prefix``.
-
-    Args:
-        checkpoint: a checkpoint dict with ``state_dict`` (what the runner
-            saves) or a bare state dict of a :class:`SingleTeacherDistiller`.
-        prefix: the student's key prefix.
-
-    Returns:
-        A state dict that loads into the student model on its own.
-
-    Raises:
-        ValueError: no key starts with ``prefix``.
-    """
-    if isinstance(checkpoint, dict) and isinstance(checkpoint.get('state_dict'), dict):
-        state_dict = checkpoint['state_dict']
-    elif isinstance(checkpoint, dict):
-        state_dict = checkpoint
-    else:
-        raise ValueError(f'expected a checkpoint dict or a state dict, got {type(checkpoint).__name__}')
-    student = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items() if k.startswith(prefix))
-    if not student:
-        sample = list(state_dict)[:5]
-        raise ValueError(f'no key starts with {prefix!r}: this is not a distiller checkpoint '
-                         f'(first keys: {sample})')
-    return student

@@ -8,7 +8,7 @@ from mmseg.models.decode_heads.aspp_head import ASPPModule
 from mmseg.models.decode_heads.sep_aspp_head import DepthwiseSeparableASPPModule
 
 from mobilevos.registry import MODELS
-from mobilevos.utils import ConfigType
+from mobilevos.utils.typing_utils import ConfigType
 
 
 @MODELS.register_module()

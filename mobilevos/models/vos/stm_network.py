@@ -11,7 +11,7 @@ from mobilevos.models.backbones.feature_spec import FeatureSpec, as_tuple, probe
 from mobilevos.models.memory import BaseMemoryBank
 from mobilevos.registry import MEMORY, MODELS
 from mobilevos.structures.vos_data_sample import VOSDataSample
-from mobilevos.utils import ConfigType, OptConfigType, OptMultiConfig
+from mobilevos.utils.typing_utils import ConfigType, OptConfigType, OptMultiConfig
 
 from .key_projection import KeyProjection
 from .propagation import labels_to_masks, segment_frame

@@ -8,9 +8,10 @@ from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 
 from mobilevos.apis import build_runner, prepare_train_config
-from mobilevos.engine import load_checkpoint_file, save_checkpoint_atomic
-from mobilevos.models.distillers import SingleTeacherDistiller, TeacherCheckpointError, extract_student_state_dict
+from mobilevos.models.distillers import SingleTeacherDistiller
 from mobilevos.registry import MODELS
+from mobilevos.utils.checkpoint import (STUDENT_PREFIX, CheckpointMismatchError, extract_state_dict,
+                                        load_checkpoint_file, save_checkpoint_atomic)
 from tests.toy import ToyDenseDataset, ToyDenseModel
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -82,7 +83,7 @@ def test_teacher_is_loaded_strictly_and_frozen(tmp_path):
 
 def test_wrong_teacher_key_is_named(tmp_path):
     path = _teacher_ckpt(tmp_path, rename=('neck.weight', 'neck.wieght'))
-    with pytest.raises(TeacherCheckpointError) as info:
+    with pytest.raises(CheckpointMismatchError) as info:
         MODELS.build(_cfg(path))
     message = str(info.value)
     assert 'neck.wieght' in message and 'neck.weight' in message and path in message
@@ -176,16 +177,16 @@ def test_student_only_state_dict_and_extraction(tmp_path):
     assert state and not any(k.startswith('teacher.') for k in state)
     slim.load_state_dict(copy.deepcopy(state), strict=True)  # the teacher's absence is tolerated
 
-    student_state = extract_student_state_dict(dict(state_dict=full.state_dict(), meta={}))
+    student_state = extract_state_dict(dict(state_dict=full.state_dict(), meta={}), prefix=STUDENT_PREFIX)
     fresh = ToyDenseModel(width=4, stride=2)
     fresh.load_state_dict(student_state, strict=True)
     x = torch.rand(1, 3, 16, 16)
     assert torch.equal(fresh(x), full.student(x))
     with pytest.raises(ValueError, match="no key starts with 'student.'"):
-        extract_student_state_dict(fresh.state_dict())
+        extract_state_dict(fresh.state_dict(), prefix=STUDENT_PREFIX)
 
 
-def test_extract_student_tool(tmp_path):
+def test_extract_student_tool(tmp_path, capsys):
     from tools.misc.extract_student import main
     model = MODELS.build(_cfg(_teacher_ckpt(tmp_path)))
     src, out = str(tmp_path / 'distill.pth'), str(tmp_path / 'student.pth')
@@ -194,8 +195,8 @@ def test_extract_student_tool(tmp_path):
     written = load_checkpoint_file(out)
     assert written['meta']['iter'] == 5 and written['meta']['extracted_from'] == osp.abspath(src)
     assert set(written['state_dict']) == set(ToyDenseModel(width=4, stride=2).state_dict())
-    with pytest.raises(SystemExit, match='not a distiller checkpoint'):
-        main([out, str(tmp_path / 'again.pth')])
+    assert main([out, str(tmp_path / 'again.pth')]) == 1
+    assert "student.pth: no key starts with 'student.'" in capsys.readouterr().err
 
 
 def _runner(tmp_path, ckpt):
@@ -225,5 +226,5 @@ def test_toy_distillation_trains_five_iterations(tmp_path):
 
 def test_toy_distillation_with_a_wrong_teacher_key_fails_naming_it(tmp_path):
     ckpt = _teacher_ckpt(tmp_path, rename=('classifier.bias', 'classifier.bais'))
-    with pytest.raises(TeacherCheckpointError, match='classifier.bais'):
+    with pytest.raises(CheckpointMismatchError, match='classifier.bais'):
         _runner(tmp_path, ckpt)
