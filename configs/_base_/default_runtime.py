@@ -22,6 +22,8 @@ default_hooks = dict(
         rule='greater',
         backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # --resume continues exactly: the sampler position and the RNG states are stored in checkpoints.
+    exact_resume=dict(type='ExactResumeHook'),
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')

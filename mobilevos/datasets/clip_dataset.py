@@ -23,6 +23,8 @@ from mmengine.dataset import BaseDataset
 from mobilevos.registry import DATASETS, TRANSFORMS
 from mobilevos.utils.io import read_frame, read_mask
 
+from .resumable_sampler import sample_random_state
+
 IGNORE = 255
 
 
@@ -117,6 +119,11 @@ class VOSClipDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         return [self.video_dataset.get_data_info(i) for i in range(len(self.video_dataset))]
+
+    def __getitem__(self, idx: int) -> dict:
+        """One clip; a :class:`~mobilevos.datasets.SampleIndex` fixes its random draws."""
+        with sample_random_state(idx):
+            return super().__getitem__(int(idx))
 
     def prepare_data(self, idx: int) -> Optional[dict]:
         record = self.get_data_info(idx)

@@ -61,9 +61,9 @@ class MaxSkipCurriculumHook(Hook):
         self.fractions = tuple(fractions)
         self._current: Optional[int] = None
 
-    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        progress = runner.iter / max(1, runner.max_iters)
-        skip = max_skip_at(progress, self.initial, self.values, self.fractions)
+    def _set_datasets(self, runner, iteration: int) -> int:
+        """Give the clip datasets the skip of ``iteration`` (0-based); returns it."""
+        skip = max_skip_at(iteration / max(1, runner.max_iters), self.initial, self.values, self.fractions)
         if skip != self._current:
             datasets = list(iter_clip_datasets(runner.train_dataloader.dataset))
             if not datasets:
@@ -71,7 +71,19 @@ class MaxSkipCurriculumHook(Hook):
                                    'in train_dataloader.dataset')
             for dataset in datasets:
                 dataset.set_max_skip(skip)
-            runner.logger.info(f'max-skip curriculum: skip {skip} from iteration {runner.iter + 1}')
+            runner.logger.info(f'max-skip curriculum: skip {skip} from iteration {iteration + 1}')
             self._current = skip
+        return skip
+
+    # The loop fetches an iteration's batch before its ``before_train_iter``: the skip for the
+    # next batch is set when the previous iteration ends (and, for the first, before training).
+    def before_train(self, runner) -> None:
+        self._set_datasets(runner, runner.iter)
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self._set_datasets(runner, runner.iter + 1)
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        skip = self._set_datasets(runner, runner.iter)
         runner.message_hub.update_info('max_skip', skip)
         runner.message_hub.update_scalar('train/max_skip', skip)  # logged with the losses
