@@ -43,12 +43,13 @@ def test_same_folder_and_id_masks(tmp_path):
     root = _make(str(tmp_path), same_folder=True)
     write_mask(os.path.join(root, 'images', 'a.png'), np.pad(np.array([[2, 5]], np.uint8),
                                                              ((0, 11), (0, 12))))
-    with pytest.raises(ValueError, match=r'mask .*images/b\.png holds no object'):  # 0/255 read as ids
-        _build(root, ann_dir='images', binary=False)
-    write_mask(os.path.join(root, 'images', 'b.png'), np.ones((12, 14), np.uint8))
     dataset = _build(root, ann_dir='images', binary=False)
     assert [r['video'] for r in dataset] == ['a', 'b']
     assert dataset[0]['object_ids'] == [2, 5] and dataset[0]['palette'] is not None
+    assert dataset[1]['object_ids'] == [1] and dataset[1]['palette'] is None  # 0/255 grayscale: object 1
+    write_mask(os.path.join(root, 'images', 'b.png'), np.full((12, 14), 255, np.uint8))  # void only
+    with pytest.raises(ValueError, match=r'mask .*images/b\.png holds no object'):
+        _build(root, ann_dir='images', binary=False)
 
 
 def test_image_without_mask(tmp_path):
