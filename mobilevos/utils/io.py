@@ -142,11 +142,11 @@ def _grayscale_ids(gray: np.ndarray) -> np.ndarray:
     return gray
 
 
-def read_palette_mask(path: PathLike,
-                      binary: bool = False,
-                      rgb_palette: Union[np.ndarray, Sequence[int], None] = None,
-                      rgb_colour_ids: Optional[Dict[int, int]] = None
-                      ) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def read_palette_mask(
+        path: PathLike,
+        binary: bool = False,
+        rgb_palette: Union[np.ndarray, Sequence[int], None] = None,
+        rgb_colour_ids: Optional[Dict[int, int]] = None) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """Read an id mask and its palette, by the rule of the module docstring.
 
     Args:

@@ -138,9 +138,12 @@ def test_davis2016_ground_truth_and_infer_output_need_no_option(tool, infer_setu
     assert [r['Sequence'] for r in result['per_sequence']] == ['swan_1']
     # tools/infer.py on the 0/255 annotation writes object 1, which eval_masks accepts
     pred_dir = tmp_path / 'pred' / 'swan'
-    assert infer.main([infer_setup['config'], infer_setup['checkpoint'], '--frames',
-                       osp.join(root, 'JPEGImages', '480p', 'swan'), '--mask', osp.join(gt_dir, '00000.png'),
-                       '--out', str(pred_dir), '--no-progress']) == 0
+    assert infer.main([
+        infer_setup['config'], infer_setup['checkpoint'], '--frames',
+        osp.join(root, 'JPEGImages', '480p', 'swan'), '--mask',
+        osp.join(gt_dir, '00000.png'), '--out',
+        str(pred_dir), '--no-progress'
+    ]) == 0
     assert 'objects [1]' in capsys.readouterr().out
     written = sorted(os.listdir(pred_dir))
     assert written == [f'{t:05d}.png' for t in range(5)]
