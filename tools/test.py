@@ -49,6 +49,9 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     add_debug_argument(parser)
+    parser.add_argument('--verbose', action='store_true',
+                        help='also print the environment, config, hook and weight-initialisation reports '
+                        '(always in the log file)')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -69,7 +72,7 @@ def main(argv=None) -> int:
         if value is not None:
             cfg.test_cfg[key] = value
     _route_youtube_submission(cfg, args.out)
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, verbose=args.verbose)
     # the checkpoint goes strictly into the runner's network (the student of a distiller), built once
     network = unwrap_vos_network(runner.model)
     segmenter = build_segmenter(cfg, args.checkpoint, backend=args.backend, deploy_dir=args.deploy_dir,

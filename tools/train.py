@@ -44,6 +44,9 @@ def parse_args(argv=None):
                         help='job launcher; use "pytorch" under torchrun')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     add_debug_argument(parser)
+    parser.add_argument('--verbose', action='store_true',
+                        help='also print the environment, config, hook and weight-initialisation reports '
+                        '(always in the log file)')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -65,7 +68,7 @@ def main(argv=None):
         launcher=args.launcher,
         cfg_options=args.cfg_options)
     with config_keys_in_errors(cfg):
-        runner = build_runner(cfg)
+        runner = build_runner(cfg, verbose=args.verbose)
         runner.train()
 
 

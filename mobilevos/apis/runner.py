@@ -3,11 +3,14 @@
 ``tools/train.py`` and ``tools/test.py`` are thin wrappers around these
 functions, so that tests can drive exactly what the tools do.
 """
+import logging
 import os.path as osp
+import re
 from typing import Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
 from mobilevos.registry import RUNNERS
@@ -119,7 +122,45 @@ def prepare_test_config(cfg: Config,
     return cfg
 
 
-def build_runner(cfg: Config) -> Runner:
+#: Log messages that go to the log file but not to the terminal (``--verbose`` shows them):
+#: mmengine's environment and config dumps, its hook table, its weight-initialisation report
+#: ('\n<parameter> - torch.Size([...]): \n<KaimingInit: ...>', printed when the logger has no
+#: file) and two deprecation notes about its own internals.
+FILE_ONLY_MESSAGES = re.compile('|'.join([
+    r'\n-{60}\nSystem environment:',
+    r'Config:\n',
+    r'Hooks will be executed in the following order',
+    r'\n\S+ - torch\.Size\(',
+    r'"FileClient" will be deprecated',
+    r'"HardDiskBackend" is the alias of "LocalBackend"',
+]))
+
+
+class _FileOnlyFilter(logging.Filter):
+    """Drop :data:`FILE_ONLY_MESSAGES` (set on the terminal handler only)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return FILE_ONLY_MESSAGES.match(record.getMessage()) is None
+
+
+def quiet_console(logger: logging.Logger) -> None:
+    """Keep :data:`FILE_ONLY_MESSAGES` off ``logger``'s terminal; its log file keeps everything."""
+    for handler in logger.handlers:
+        if type(handler) is logging.StreamHandler and not any(  # a FileHandler is a StreamHandler too
+                isinstance(f, _FileOnlyFilter) for f in handler.filters):
+            handler.addFilter(_FileOnlyFilter())
+
+
+class _QuietConsoleRunner(Runner):
+    """mmengine's ``Runner``, with :func:`quiet_console` applied to its logger as soon as it exists."""
+
+    def build_logger(self, *args, **kwargs) -> MMLogger:
+        logger = super().build_logger(*args, **kwargs)
+        quiet_console(logger)
+        return logger
+
+
+def build_runner(cfg: Config, verbose: bool = False) -> Runner:
     """Build the runner a config asks for (``runner_type``, else ``Runner``).
 
     Importing :mod:`mobilevos.engine` makes mmengine load local checkpoints
@@ -128,13 +169,22 @@ def build_runner(cfg: Config) -> Runner:
     checkpoints it writes stay loadable that way, and a
     :class:`~mobilevos.engine.FiniteLossHook`, which stops training on a NaN
     or infinite loss term.
+
+    Args:
+        cfg: the prepared config.
+        verbose: also print to the terminal what only the log file gets by
+            default (:data:`FILE_ONLY_MESSAGES`: environment, config, hooks,
+            weight initialisation). A ``runner_type`` runner always prints them.
     """
     from mobilevos.engine import FiniteLossHook, WeightsOnlyCheckpointHook  # also installs the safe loader
     from mobilevos.engine.distributed import init_cpu_process_group
     if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
         # mmengine's own initialisation calls torch.cuda.set_device, which fails on CPU.
         init_cpu_process_group(cfg.env_cfg.dist_cfg.get('backend', 'gloo'))
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    if 'runner_type' in cfg:
+        runner = RUNNERS.build(cfg)
+    else:
+        runner = (Runner if verbose else _QuietConsoleRunner).from_cfg(cfg)
     for hook_type in (WeightsOnlyCheckpointHook, FiniteLossHook):
         if not any(isinstance(hook, hook_type) for hook in runner.hooks):
             runner.register_hook(hook_type())
