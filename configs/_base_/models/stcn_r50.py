@@ -25,11 +25,13 @@ stcn_r50 = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         pretrained=None,
         init_cfg=None),
-    # layer1..layer3 of ResNet-18 on frame + mask + other objects: f16 (256 ch)
+    # layer1..layer3 of ResNet-18 on frame + mask + other objects: f16 (256 ch). As in STCN's
+    # modified ResNet-18, every conv has a bias (Conv2dWithBias), so STCN's checkpoints load strictly.
     value_encoder=dict(
         type='mmseg.ResNet',
         depth=18,
         in_channels=5,
+        conv_cfg=dict(type='mobilevos.Conv2dWithBias'),
         num_stages=3,
         out_indices=(2, ),
         strides=(1, 2, 2),
