@@ -17,9 +17,10 @@ class TinyConvBackbone(nn.Module):
         widths: output channels of the stages; stage ``i`` has stride ``2**(i+1)``.
         out_indices: which stages to return.
 
-    Attributes:
-        out_channels (tuple[int]): channels of each returned map.
-        strides (tuple[int]): output stride of each returned map.
+    Forward:
+        ``(B, in_channels, H, W)`` -> tuple of ``(B, widths[i], H / 2**(i+1), W / 2**(i+1))`` for ``i`` in
+        ``out_indices``. mobilevos reads these channels and strides from one probe forward at build time
+        (``mobilevos.models.backbones.probe_feature_spec``): the backbone declares nothing else.
     """
 
     def __init__(self,
@@ -38,8 +39,6 @@ class TinyConvBackbone(nn.Module):
             channels = width
         self.stages = nn.ModuleList(stages)
         self.out_indices = tuple(out_indices)
-        self.out_channels = tuple(widths[i] for i in self.out_indices)
-        self.strides = tuple(2**(i + 1) for i in self.out_indices)
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         outs = []
