@@ -30,7 +30,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mobilevos.apis import BACKENDS, build_segmenter  # noqa: E402
 from mobilevos.inference import MEMORY_SHORTHANDS, VideoInferencer, parse_memory  # noqa: E402
-from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -70,6 +70,9 @@ def parse_args(argv=None):
 @tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if osp.exists(args.out) and not osp.isdir(args.out):
+        raise UserError(f'--out {args.out} is a file; --out names the folder for the masks '
+                        '(a new or an existing folder)')
     memory = parse_memory(args.memory) if args.memory is not None else None
     segmenter = build_segmenter(args.config,
                                 args.checkpoint,

@@ -63,7 +63,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     check_backend_args(args.backend, args.deploy_dir, args.precision)  # before any work
     if not osp.isfile(args.config):
-        raise UserError(f'config file not found: {args.config}')
+        raise UserError(f'config file {args.config} does not exist')
     cfg = Config.fromfile(args.config)
     cfg = prepare_test_config(cfg, args.config, args.checkpoint, work_dir=args.work_dir,
                               launcher=args.launcher, cfg_options=args.cfg_options)

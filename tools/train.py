@@ -30,17 +30,24 @@ from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_er
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a mobilevos model')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go '
+    parser.add_argument('--work-dir',
+                        help='where logs and checkpoints go '
                         '(default: the config\'s work_dir, else work_dirs/<config name>)')
-    parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto', default=None,
-        help='resume training: with no value, from the latest checkpoint in the work dir; '
-        'with a path, from that checkpoint')
+    parser.add_argument('--resume',
+                        nargs='?',
+                        type=str,
+                        const='auto',
+                        default=None,
+                        help='resume training: with no value, from the latest checkpoint in the work dir; '
+                        'with a path, from that checkpoint')
     parser.add_argument('--amp', action='store_true', help='mixed-precision training (CUDA only)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override config settings, e.g. train_cfg.max_iters=100 model.omega=0.5')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+    parser.add_argument('--cfg-options',
+                        nargs='+',
+                        action=DictAction,
+                        help='override config settings, e.g. train_cfg.max_iters=100 model.omega=0.5')
+    parser.add_argument('--launcher',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none',
                         help='job launcher; use "pytorch" under torchrun')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     add_debug_argument(parser)
@@ -57,16 +64,15 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.config):
-        raise UserError(f'config file not found: {args.config}')
+        raise UserError(f'config file {args.config} does not exist')
     cfg = Config.fromfile(args.config)
-    cfg = prepare_train_config(
-        cfg,
-        config_path=args.config,
-        work_dir=args.work_dir,
-        resume=args.resume,
-        amp=args.amp,
-        launcher=args.launcher,
-        cfg_options=args.cfg_options)
+    cfg = prepare_train_config(cfg,
+                               config_path=args.config,
+                               work_dir=args.work_dir,
+                               resume=args.resume,
+                               amp=args.amp,
+                               launcher=args.launcher,
+                               cfg_options=args.cfg_options)
     with config_keys_in_errors(cfg):
         runner = build_runner(cfg, verbose=args.verbose)
         runner.train()

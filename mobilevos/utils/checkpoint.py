@@ -123,7 +123,7 @@ def load_checkpoint_file(filename: PathLike,
         if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
             raise CheckpointReadError(
                 f'cannot read checkpoint {filename}: it is truncated, corrupt or not a PyTorch checkpoint '
-                f'({str(err).splitlines()[0][:160]}). Copy or download it again.') from err
+                f'({str(err).splitlines()[0].split(". ")[0][:160]}). Copy or download it again.') from err
         refused = re.search(r'Unsupported global: GLOBAL (\S+)', str(err))
         what = f'the global {refused.group(1)}' if refused else str(err).strip().splitlines()[-1]
         raise UnsafeCheckpointError(

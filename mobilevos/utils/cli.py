@@ -67,7 +67,7 @@ USER_ERRORS = (UserError, OSError, ValueError)
 
 
 def keys_holding(config: Any, value: Any, prefix: str = '') -> List[str]:
-    """Dotted keys of ``config`` (nested dicts and lists, e.g. an mmengine ``Config``) whose value is ``value``.
+    """Dotted keys of ``config`` (nested dicts and lists, e.g. a config dict) whose value is ``value``.
 
     List items are named by index, as ``--cfg-options`` does:
     ``train_dataloader.dataset.datasets.0.data_root``.
@@ -111,7 +111,8 @@ def config_keys_in_errors(config: Any) -> Iterator[None]:
 
 def add_debug_argument(parser: ArgumentParser) -> None:
     """Add ``--debug`` to a tool's parser (read by :func:`tool_main`)."""
-    parser.add_argument(DEBUG_FLAG, action='store_true',
+    parser.add_argument(DEBUG_FLAG,
+                        action='store_true',
                         help='show the full traceback of an error instead of one line')
 
 

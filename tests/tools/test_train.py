@@ -59,5 +59,6 @@ def test_resume_with_missing_checkpoint_is_a_clear_error(tmp_path):
         [sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(tmp_path), '--resume',
          str(tmp_path / 'missing.pth')],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0
-    assert 'missing.pth' in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.startswith('error: ') and 'missing.pth' in result.stderr
+    assert 'Traceback' not in result.stderr

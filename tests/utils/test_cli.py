@@ -51,10 +51,11 @@ def test_status_is_passed_on():
 
 
 def test_missing_data_names_the_config_keys():
-    config = dict(data_root='data/DAVIS',
-                  train_dataloader=dict(dataset=dict(datasets=[dict(data_root='data/YT'),
-                                                               dict(data_root='data/DAVIS')])),
-                  test_dataloader=dict(dataset=dict(data_root='data/DAVIS')))
+    config = dict(
+        data_root='data/DAVIS',
+        train_dataloader=dict(dataset=dict(datasets=[dict(
+            data_root='data/YT'), dict(data_root='data/DAVIS')])),
+        test_dataloader=dict(dataset=dict(data_root='data/DAVIS')))
     assert keys_holding(config, 'data/DAVIS') == [
         'data_root', 'train_dataloader.dataset.datasets.1.data_root', 'test_dataloader.dataset.data_root'
     ]

@@ -63,8 +63,8 @@ def worker(impl: str, n: int, batch: int, size: int, cs: int, ct: int, repeats: 
     for i in range(repeats + 1):
         student.grad = None
         start = time.perf_counter()
-        loss = loss_fn(student, teacher, labels) if impl == 'ours' else naive_loss(student, teacher, labels, index,
-                                                                                   0.9)
+        loss = loss_fn(student, teacher, labels) if impl == 'ours' else naive_loss(
+            student, teacher, labels, index, 0.9)
         loss.backward()
         if i:  # the first run is a warm-up
             times.append(time.perf_counter() - start)
@@ -97,10 +97,17 @@ def main(argv=None) -> None:
     print('-' * len(header))
     for n in args.num_samples:
         for impl, label in (('naive', 'baseline: dense autograd'), ('ours', 'ContrastiveKDLoss')):
-            cmd = [sys.executable, osp.abspath(__file__), '--worker', impl, str(n), '--batch', str(args.batch),
-                   '--size', str(args.size), '--student-channels', str(args.student_channels),
-                   '--teacher-channels', str(args.teacher_channels), '--repeats', str(args.repeats),
-                   '--threads', str(args.threads)]
+            cmd = [
+                sys.executable,
+                osp.abspath(__file__), '--worker', impl,
+                str(n), '--batch',
+                str(args.batch), '--size',
+                str(args.size), '--student-channels',
+                str(args.student_channels), '--teacher-channels',
+                str(args.teacher_channels), '--repeats',
+                str(args.repeats), '--threads',
+                str(args.threads)
+            ]
             out = subprocess.run(cmd, capture_output=True, text=True)
             if out.returncode != 0:
                 print(f'{n:>6} | {label:<26} | failed: {out.stderr.strip().splitlines()[-1:]}')

@@ -186,8 +186,8 @@ def main(argv=None) -> int:
             f'{jf["fp32"] - jf["eager"]:+.4f} | {jf["int8"] - jf["fp32"]:+.4f} |')
         for precision in ('fp32', 'int8'):
             graphs = results[precision]['graphs']
-            graph_rows.append(f'| {name} | {precision} | ' + ' | '.join(
-                f'{graphs.get(g, float("nan")):.1f}' for g in GRAPH_NAMES) + ' |')
+            graph_rows.append(f'| {name} | {precision} | ' + ' | '.join(f'{graphs.get(g, float("nan")):.1f}'
+                                                                        for g in GRAPH_NAMES) + ' |')
         print(rows[-1])
     coreml_head = 'MB Core ML fp32 / fp16 | ' if args.coreml else ''
     print()

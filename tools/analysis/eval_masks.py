@@ -37,9 +37,10 @@ def parse_args(argv=None):
         choices=['first_frame', 'all'],
         default='first_frame',
         help='first_frame (official): ids 1..max of the first GT frame; all: 1..max over all GT')
-    parser.add_argument('--binary',
-                        action='store_true',
-                        help='merge every GT object into id 1 (0/255 grayscale masks are object 1 without it)')
+    parser.add_argument(
+        '--binary',
+        action='store_true',
+        help='merge every GT object into id 1 (0/255 grayscale masks are object 1 without it)')
     parser.add_argument('--percent', action='store_true', help='print percentages instead of fractions')
     parser.add_argument('--json', help='write the global and per-sequence results here')
     parser.add_argument('--csv', help='folder for global_results.csv and per-sequence_results.csv')

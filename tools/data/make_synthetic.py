@@ -38,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument('--size', type=parse_size, default=(96, 96), help='HxW (default 96x96)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (default 0)')
     parser.add_argument('--overwrite', action='store_true', help='replace a synthetic dataset in --out')
-    parser.add_argument('--reuse', action='store_true',
+    parser.add_argument('--reuse',
+                        action='store_true',
                         help='keep a dataset already in --out if it was made with the same arguments')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
     add_debug_argument(parser)
@@ -49,8 +50,13 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.reuse and not args.overwrite:
-        summary = ensure_synthetic_davis(args.out, args.videos, args.frames, args.size, args.seed,
-                                         args.val_videos, progress=not args.no_progress)
+        summary = ensure_synthetic_davis(args.out,
+                                         args.videos,
+                                         args.frames,
+                                         args.size,
+                                         args.seed,
+                                         args.val_videos,
+                                         progress=not args.no_progress)
         if summary['seconds'] == 0.0:
             print(f'reusing the synthetic dataset in {args.out} (same arguments)')
             return 0

@@ -16,8 +16,11 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.utils.checkpoint import (STUDENT_PREFIX, extract_state_dict, load_checkpoint_file,  # noqa: E402
-                                        save_checkpoint_atomic)
+from mobilevos.utils.checkpoint import (
+    STUDENT_PREFIX,
+    extract_state_dict,
+    load_checkpoint_file,  # noqa: E402
+    save_checkpoint_atomic)
 from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
 
 

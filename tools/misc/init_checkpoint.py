@@ -28,13 +28,19 @@ def main(argv=None) -> int:
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     if not osp.isfile(args.config):
-        raise UserError(f'config file not found: {args.config}')
+        raise UserError(f'config file {args.config} does not exist')
     torch.manual_seed(args.seed)
     network = init_model(args.config)
     if hasattr(network, 'init_weights'):
         network.init_weights()
-    save_checkpoint_atomic({'state_dict': network.state_dict(), 'meta': {'untrained': True, 'seed': args.seed}},
-                           args.out)
+    save_checkpoint_atomic(
+        {
+            'state_dict': network.state_dict(),
+            'meta': {
+                'untrained': True,
+                'seed': args.seed
+            }
+        }, args.out)
     count = sum(p.numel() for p in network.parameters())
     print(f'wrote {args.out}: {type(network).__name__} with {count / 1e6:.2f} M untrained parameters')
     return 0

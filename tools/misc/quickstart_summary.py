@@ -45,22 +45,28 @@ def summarize(name: str, config: str, checkpoint: str, test_dir: str) -> dict:
 @tool_main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Summarise tested checkpoints')
-    parser.add_argument('--run', nargs=4, action='append', required=True,
+    parser.add_argument('--run',
+                        nargs=4,
+                        action='append',
+                        required=True,
                         metavar=('NAME', 'CONFIG', 'CHECKPOINT', 'TEST_WORK_DIR'))
     parser.add_argument('--out', required=True, help='summary JSON to write')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     rows = [summarize(*run) for run in args.run]
-    header = f"{'model':<10} {'J&F':>6} {'J':>6} {'F':>6} {'params (M)':>11} {'frames/s':>9} {'ms/frame':>9}  checkpoint"
+    header = (f"{'model':<10} {'J&F':>6} {'J':>6} {'F':>6} {'params (M)':>11} {'frames/s':>9} {'ms/frame':>9}"
+              '  checkpoint')
     print(header)
     print('-' * len(header))
     for r in rows:
-        print(f"{r['name']:<10} {100 * r['jf']:6.1f} {100 * r['j']:6.1f} {100 * r['f']:6.1f} {r['params'] / 1e6:11.2f} "
-              f"{r['fps']:9.1f} {r['ms_per_frame']:9.1f}  {r['checkpoint']}")
-    print('J&F in percent on the synthetic val split (synthetic data, short CPU training); speed on this machine\'s '
-          'CPU, at the synthetic frame size.')
-    summary = dict(note='synthetic data; short CPU schedules; speed measured on CPU at the synthetic frame size',
-                   models={r['name']: r for r in rows})
+        print(f"{r['name']:<10} {100 * r['jf']:6.1f} {100 * r['j']:6.1f} {100 * r['f']:6.1f} "
+              f"{r['params'] / 1e6:11.2f} {r['fps']:9.1f} {r['ms_per_frame']:9.1f}  {r['checkpoint']}")
+    print('J&F in percent on the synthetic val split (synthetic data, short CPU training); speed on this '
+          'machine\'s CPU, at the synthetic frame size.')
+    summary = dict(
+        note='synthetic data; short CPU schedules; speed measured on CPU at the synthetic frame size',
+        models={r['name']: r
+                for r in rows})
     with open(args.out, 'w') as f:
         json.dump(summary, f, indent=1)
     print(f'written to {args.out}')
