@@ -10,8 +10,11 @@
 # Results are on synthetic data with a few minutes of CPU training: they show the pipeline works,
 # not what MobileVOS reaches on DAVIS.
 #
+# The terminal shows progress and results; each run's full log (environment, config, hooks, weight
+# initialisation) is in its work dir, <run>/<timestamp>/<timestamp>.log.
+#
 # Knobs (environment): QUICKSTART_DIR (work_dirs/quickstart), TEACHER_ITERS, STUDENT_ITERS, BATCH,
-# TEACHER_LR, STUDENT_LR.
+# TEACHER_LR, STUDENT_LR; VERBOSE=1 also prints the full logs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PYTHON="${PYTHON:-python}"
@@ -25,6 +28,7 @@ STUDENT_ITERS="${STUDENT_ITERS:-160}"
 BATCH="${BATCH:-4}"
 TEACHER_LR="${TEACHER_LR:-3e-4}"
 STUDENT_LR="${STUDENT_LR:-1e-3}"
+VERBOSE_FLAG=(); [ -n "${VERBOSE:-}" ] && VERBOSE_FLAG=(--verbose)
 START=$SECONDS
 say() { printf '\n\033[1m[quickstart %4ds] %s\033[0m\n' "$((SECONDS - START))" "$*"; }
 
@@ -48,13 +52,13 @@ say "1/5 synthetic data -> $DATA"
   --size "${SIZE}x${SIZE}" --seed $SEED --reuse
 
 say "2/5 teacher: STCN-R50 (54 M parameters), $TEACHER_ITERS iterations"
-"$PYTHON" tools/train.py configs/stcn_r50_synthetic.py --work-dir "$WORK/teacher" --cfg-options "${TRAIN_OPTS[@]}" \
+"$PYTHON" tools/train.py configs/stcn_r50_synthetic.py --work-dir "$WORK/teacher" "${VERBOSE_FLAG[@]}" --cfg-options "${TRAIN_OPTS[@]}" \
   train_cfg.max_iters="$TEACHER_ITERS" optim_wrapper.optimizer.lr="$TEACHER_LR" \
   "param_scheduler.0.milestones=[$((TEACHER_ITERS * 5 / 6))]" default_hooks.checkpoint.interval="$TEACHER_ITERS"
 TEACHER_CKPT="$WORK/teacher/iter_$TEACHER_ITERS.pth"
 
 say "3/5 student: MobileNetV2 + ASPP (2.4 M parameters) distilled from the teacher, $STUDENT_ITERS iterations"
-"$PYTHON" tools/train.py configs/distill_r50_to_mbv2.py --work-dir "$WORK/student" --cfg-options "${TRAIN_OPTS[@]}" \
+"$PYTHON" tools/train.py configs/distill_r50_to_mbv2.py --work-dir "$WORK/student" "${VERBOSE_FLAG[@]}" --cfg-options "${TRAIN_OPTS[@]}" \
   train_cfg.max_iters="$STUDENT_ITERS" optim_wrapper.optimizer.lr="$STUDENT_LR" model.teacher_ckpt="$TEACHER_CKPT" \
   "param_scheduler.0.milestones=[$((STUDENT_ITERS * 5 / 6))]" default_hooks.checkpoint.interval="$STUDENT_ITERS"
 STUDENT_CKPT="$WORK/student/iter_$STUDENT_ITERS.pth"

@@ -125,11 +125,12 @@ def prepare_test_config(cfg: Config,
 #: Log messages that go to the log file but not to the terminal (``--verbose`` shows them):
 #: mmengine's environment and config dumps, its hook table, its weight-initialisation report
 #: ('\n<parameter> - torch.Size([...]): \n<KaimingInit: ...>', printed when the logger has no
-#: file) and two deprecation notes about its own internals.
+#: file), its note that SyncBN is reverted without DDP, and two deprecation notes about its internals.
 FILE_ONLY_MESSAGES = re.compile('|'.join([
     r'\n-{60}\nSystem environment:',
     r'Config:\n',
     r'Hooks will be executed in the following order',
+    r'Distributed training is not used, all SyncBatchNorm',
     r'\n\S+ - torch\.Size\(',
     r'"FileClient" will be deprecated',
     r'"HardDiskBackend" is the alias of "LocalBackend"',
