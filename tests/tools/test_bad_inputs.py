@@ -5,6 +5,8 @@ the file, without a traceback; the two accepted inputs (an RGB mask, a DAVIS
 2016 0/255 mask) must give the right masks. ``--debug`` shows the traceback.
 All inputs are made here, tiny.
 """
+import glob
+import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -284,6 +286,25 @@ def test_teacher_checkpoint_with_a_renamed_key(tmp_path, capsys):
     assert_clear_error(rc, capsys, teacher, 'classifier.bias')
 
 
+# -- every tool ---------------------------------------------------------------------------------------------
+
+
+def test_every_tool_follows_the_policy(capsys):
+    """Each ``tools/**/*.py`` main is wrapped by ``tool_main`` and its --help lists --debug."""
+    paths = sorted(glob.glob(osp.join(ROOT, 'tools', '**', '*.py'), recursive=True))
+    assert len(paths) >= 12
+    for path in paths:
+        name = 'tool_' + osp.relpath(path, ROOT).replace(os.sep, '_')[:-3]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert getattr(module.main, '__wrapped__', None) is not None, f'{path}: main is not wrapped by tool_main'
+        with pytest.raises(SystemExit) as info:
+            module.main(['--help'])
+        assert info.value.code == 0
+        assert '--debug' in capsys.readouterr().out, f'{path}: no --debug option'
+
+
 # -- the real command line: exit status and stderr of a process -------------------------------------------
 
 
@@ -307,7 +328,8 @@ def test_design_card_distillation_without_teacher(tmp_path):
     error_lines = err[err.index('error: '):].splitlines()
     assert 'work_dirs/stcn_r50_synthetic/iter_150000.pth' in error_lines[0]  # the checkpoint it wanted
     assert len(error_lines) <= 6
-    assert 'python tools/train.py configs/stcn_r50_synthetic.py' in err  # how to get a teacher
+    assert 'python tools/train.py configs/stcn_r50_synthetic.py' in err  # the two ways to get a teacher
+    assert 'python tools/model_converters/stcn2mobilevos.py' in err
     assert 'model.teacher_ckpt=' in err  # the config key to set
 
 

@@ -10,9 +10,11 @@
 mobilevos_kd = dict(
     type='SingleTeacherDistiller',
     teacher_ckpt='work_dirs/stcn_r50_synthetic/iter_150000.pth',
-    teacher_ckpt_hint=('Get a teacher first, either way:\n'
+    teacher_ckpt_hint=('Get a teacher first, one of two ways:\n'
                        '  train one (it writes the path above): python tools/train.py configs/stcn_r50_synthetic.py\n'
-                       '  or use a teacher checkpoint you have: --cfg-options model.teacher_ckpt=PATH'),
+                       "  or convert STCN's released weights: "
+                       'python tools/model_converters/stcn2mobilevos.py stcn.pth OUT.pth\n'
+                       'and for a checkpoint elsewhere set: --cfg-options model.teacher_ckpt=PATH'),
     # checkpoints hold the student only; the teacher comes from teacher_ckpt
     teacher_in_state_dict=False,
     student_recorders=dict(
