@@ -110,3 +110,40 @@ def test_exact_resume_rng_state_round_trip_covers_each_stream():
     assert draw() == first  # every stream is back, the model's own generator included
     model[0].other = _Sampler()
     assert restore_rng_state(state, model) == ['0.other.generator']
+
+
+def test_exact_resume_hook_saves_position_and_restores_only_on_resume():
+    from mobilevos.datasets import ResumableInfiniteSampler
+    from mobilevos.engine.hooks import ExactResumeHook
+
+    sampler = ResumableInfiniteSampler(list(range(10)), seed=5)
+    model = torch.nn.Linear(1, 1)
+    runner = SimpleNamespace(iter=3, model=model, cfg={}, logger=MMLogger.get_instance('test_hooks'),
+                             train_loop=SimpleNamespace(dataloader=SimpleNamespace(sampler=sampler, batch_size=2),
+                                                        dataloader_iterator='mmengine iterator'))
+    checkpoint = {'meta': {'iter': 4}}  # saved after iteration 4 (runner.iter is still 3)
+    ExactResumeHook().before_save_checkpoint(runner, checkpoint)
+    state = checkpoint['exact_resume']
+    assert state['iter'] == 4 and state['sampler'] == {'position': 8, 'seed': 5}
+    expected = torch.rand(3)  # what the run drew after the checkpoint
+
+    # load_from (no resume): the loop starts at iteration 0 and nothing changes
+    fresh = ExactResumeHook()
+    runner.iter = 0
+    fresh.after_load_checkpoint(runner, checkpoint)
+    fresh.before_train(runner)
+    fresh.before_train_iter(runner, 0)
+    assert sampler.position == 0 and runner.train_loop.dataloader_iterator == 'mmengine iterator'
+    assert not torch.equal(torch.rand(3), expected)
+
+    # --resume: the loop is at iteration 4
+    sampler.seed, resumed = 99, ExactResumeHook()
+    runner.iter = 4
+    resumed.after_load_checkpoint(runner, checkpoint)
+    resumed.before_train(runner)
+    assert sampler.position == 8 and sampler.seed == 5
+    replay = runner.train_loop.dataloader_iterator
+    assert [next(replay) for _ in range(4)] == [None] * 4  # mmengine's replay loads nothing
+    torch.rand(5)  # e.g. the data loader drawing its base seed
+    resumed.before_train_iter(runner, 4)
+    assert torch.equal(torch.rand(3), expected)

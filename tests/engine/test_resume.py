@@ -2,8 +2,8 @@
 
 The runs go through ``tools/train.py`` with the MobileNetV2 student's synthetic config
 (clip sampler, augmentation, max-skip curriculum) at 32x32. The run that is killed
-checkpoints every 3 iterations and dies (SIGKILL, from ``tests/engine/kill_hook.py``)
-after iteration 7, so ``--resume`` continues from ``iter_6.pth``.
+checkpoints every 2 iterations and dies (SIGKILL, from ``tests/engine/kill_hook.py``)
+after iteration 5, so ``--resume`` continues from ``iter_4.pth``.
 """
 import os
 import os.path as osp
@@ -18,7 +18,7 @@ from tests.engine.kill_hook import ENV as KILL_ENV
 from tests.tools.vos_helpers import ROOT, data_options, make_tiny_dataset, no_validation
 
 CONFIG = 'tests/configs/resume_vos.py'
-MAX_ITERS = 8
+MAX_ITERS = 6
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,9 @@ def tiny_data(tmp_path_factory):
 
 def _options(data_root, extra=()):
     return data_options(data_root) + no_validation() + [
-        f'train_cfg.max_iters={MAX_ITERS}', 'default_hooks.checkpoint.interval=3',
+        f'train_cfg.max_iters={MAX_ITERS}', 'default_hooks.checkpoint.interval=2',
         'default_hooks.checkpoint.max_keep_ckpts=5', 'optim_wrapper.optimizer.lr=1e-3',
-        'param_scheduler.0.milestones=[7]', *extra
+        'param_scheduler.0.milestones=[5]', *extra
     ]
 
 
@@ -62,8 +62,8 @@ def _max_difference(a, b):
 
 
 def _killed_and_resumed(work_dir, options):
-    _train(work_dir, options, kill_at=7)
-    assert sorted(f for f in os.listdir(work_dir) if f.endswith('.pth')) == ['iter_3.pth', 'iter_6.pth']
+    _train(work_dir, options, kill_at=5)
+    assert sorted(f for f in os.listdir(work_dir) if f.endswith('.pth')) == ['iter_2.pth', 'iter_4.pth']
     return _train(work_dir, options, resume=True)
 
 
@@ -73,12 +73,12 @@ def test_killed_and_resumed_run_ends_with_the_uninterrupted_weights(tiny_data, t
     resumed = _killed_and_resumed(tmp_path / 'killed', options)
 
     log = resumed.stdout + resumed.stderr
-    assert 'exact resume: the data continue at sample 12' in log
+    assert 'exact resume: the data continue at sample 8' in log
     reference, state = _final_state(tmp_path / 'uninterrupted'), _final_state(tmp_path / 'killed')
     assert any(k.endswith('running_mean') for k in state) and any(k.endswith('num_batches_tracked') for k in state)
     assert _max_difference(reference, state) <= 1e-6
     # the runs trained: the weights moved away from the checkpoint the resumed run started from
-    start = load_checkpoint_file(tmp_path / 'killed' / 'iter_6.pth')['state_dict']
+    start = load_checkpoint_file(tmp_path / 'killed' / 'iter_4.pth')['state_dict']
     assert _max_difference(start, state) > 1e-4
 
 

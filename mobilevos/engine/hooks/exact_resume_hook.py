@@ -11,10 +11,13 @@ This hook stores, in ``before_save_checkpoint``, under ``checkpoint['exact_resum
 
 - the position of :class:`~mobilevos.datasets.ResumableInfiniteSampler`
   (samples of all ranks consumed) and its seed;
-- the state of every RNG the training step draws from, per rank: python's
-  ``random``, numpy's global RNG, torch's CPU and CUDA generators, and the
+- the state of every RNG the training step draws from: python's ``random``,
+  numpy's global RNG, torch's CPU and CUDA generators, and the
   ``torch.Generator`` objects that model components own (a seeded pixel
-  sampler's ``generator``).
+  sampler's ``generator``). mmengine saves on rank 0 only, so these are rank
+  0's states; with the default ``randomness`` (the same seed on every rank)
+  all ranks hold the same states, and every rank gets them back. With
+  ``diff_rank_seed=True`` only rank 0 does (a warning says so).
 
 After ``--resume`` it starts the sampler at the stored position instead of the
 replay, and puts the RNG states back just before the first resumed iteration
@@ -28,7 +31,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import numpy as np
 import torch
-from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.dist import get_rank, get_world_size
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner.loops import _InfiniteDataloaderIterator
@@ -136,7 +139,7 @@ class ExactResumeHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         completed = int(checkpoint['meta']['iter'])
-        state: Dict[str, Any] = dict(iter=completed, rng=all_gather_object(capture_rng_state(_unwrap(runner.model))))
+        state: Dict[str, Any] = dict(iter=completed, rng=capture_rng_state(_unwrap(runner.model)))
         sampler = self._sampler(runner)
         if sampler is not None:
             loader = runner.train_loop.dataloader
@@ -163,8 +166,11 @@ class ExactResumeHook(Hook):
             runner.logger.warning('exact resume: the train sampler is not a ResumableInfiniteSampler (or the '
                                   'checkpoint has no sampler position), so mmengine replays the data loader '
                                   'and the data after resuming can differ from an uninterrupted run')
-        ranks = state['rng']
-        self._rng_to_restore = ranks[get_rank()] if len(ranks) == get_world_size() else ranks[0]
+        if get_rank() == 0 or not (runner.cfg.get('randomness') or {}).get('diff_rank_seed', False):
+            self._rng_to_restore = state['rng']
+        else:
+            runner.logger.warning('exact resume: with diff_rank_seed=True, the random states of ranks '
+                                  'other than 0 are not in the checkpoint; they start from their seeds')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         if self._rng_to_restore is None:
