@@ -32,10 +32,8 @@ class TinyConvBackbone(nn.Module):
         channels = in_channels
         for width in widths:
             stages.append(
-                nn.Sequential(
-                    nn.Conv2d(channels, width, 3, stride=2, padding=1, bias=False),
-                    nn.BatchNorm2d(width),
-                    nn.ReLU(inplace=True)))
+                nn.Sequential(nn.Conv2d(channels, width, 3, stride=2, padding=1, bias=False),
+                              nn.BatchNorm2d(width), nn.ReLU(inplace=True)))
             channels = width
         self.stages = nn.ModuleList(stages)
         self.out_indices = tuple(out_indices)

@@ -104,7 +104,8 @@ class MobileOne(BaseModule):
             raise ValueError(f'MobileOne: num_stages must be in 1..4, got {num_stages}')
         self.out_indices = tuple(out_indices)
         if not self.out_indices or not all(0 <= i < num_stages for i in self.out_indices):
-            raise ValueError(f'MobileOne: out_indices {self.out_indices} must name stages 0..{num_stages - 1}')
+            raise ValueError(
+                f'MobileOne: out_indices {self.out_indices} must name stages 0..{num_stages - 1}')
         k = num_branches if num_branches is not None else arch['num_branches']
         norm_cfg = norm_cfg or dict(type='BN')
         act_cfg = act_cfg or dict(type='ReLU')

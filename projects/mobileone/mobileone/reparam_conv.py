@@ -147,9 +147,10 @@ class ReparamConv(nn.Module):
         return self.act(out)
 
     def folded_kernel(self) -> Tuple[torch.Tensor, torch.Tensor]:
-        """The single conv equal to the branches in eval mode: ``(kernel (C_out, C_in / g, K, K), bias (C_out,))``.
+        """The single conv equal to the branches in eval mode, in float64.
 
-        Computed in float64 (then compared or cast by the caller).
+        Returns:
+            ``(kernel (C_out, C_in / groups, K, K), bias (C_out,))``.
         """
         if self.deploy:
             return self.fused.weight.double(), self.fused.bias.double()
