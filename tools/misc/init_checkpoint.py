@@ -13,8 +13,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import torch  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
 
 from mobilevos.apis import init_model  # noqa: E402
+from mobilevos.apis.runner import quiet_console  # noqa: E402
 from mobilevos.utils.checkpoint import save_checkpoint_atomic  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
@@ -32,6 +34,7 @@ def main(argv=None) -> int:
     torch.manual_seed(args.seed)
     network = init_model(args.config)
     if hasattr(network, 'init_weights'):
+        quiet_console(MMLogger.get_current_instance())  # no per-parameter init report on the terminal
         network.init_weights()
     save_checkpoint_atomic(
         {
