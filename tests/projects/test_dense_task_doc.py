@@ -1,4 +1,4 @@
-"""docs/plugins.md, '## The loss on another dense task': its commands name files that exist and the tested configs."""
+"""docs/plugins.md, section 'The loss on another dense task': its commands name existing files."""
 import os.path as osp
 import re
 
@@ -25,5 +25,6 @@ def test_section_commands_name_existing_files_and_the_tested_distillation():
         if target.endswith('.py'):
             assert osp.isfile(osp.join(ROOT, target)), command
     # the command tests/projects/test_depth_distill.py runs (at tiny sizes)
-    assert 'python tools/train.py projects/depth_distill/configs/distill_r18_to_mbv2_ckd-w0.9_synthetic-depth.py' \
-        in commands
+    tested = ('python tools/train.py '
+              'projects/depth_distill/configs/distill_r18_to_mbv2_ckd-w0.9_synthetic-depth.py')
+    assert tested in commands

@@ -73,8 +73,8 @@ def test_distilled_student_trains_through_tools_train(tmp_path):
         teacher = MODELS.build(teacher_cfg.model)
     ckpt = tmp_path / 'teacher.pth'
     torch.save(dict(state_dict=teacher.state_dict()), ckpt)
-    records = train_tiny(osp.join(CONFIGS, 'distill_r18_to_mbv2_ckd-w0.9_synthetic-depth.py'), str(tmp_path / 'student'),
-                         f'model.teacher_ckpt={ckpt}')
+    records = train_tiny(osp.join(CONFIGS, 'distill_r18_to_mbv2_ckd-w0.9_synthetic-depth.py'),
+                         str(tmp_path / 'student'), f'model.teacher_ckpt={ckpt}')
     train = [r for r in records if 'distill.loss_repr' in r]
     assert train and all(r['distill.loss_repr'] > 0 and r['student.loss_depth'] > 0 for r in train)
     metrics = [r for r in records if 'depth/AbsRel' in r]

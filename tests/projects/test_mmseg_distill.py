@@ -35,9 +35,8 @@ def test_mmseg_models_distilled_through_tools_train_report_miou(tmp_path):
     assert type(teacher).__module__.startswith('mmseg.')
     ckpt = tmp_path / 'teacher.pth'
     torch.save(dict(state_dict=teacher.state_dict()), ckpt)
-    records = train_tiny(
-        osp.join(CONFIGS, 'distill_deeplabv3-r18_to_fcn-mbv2_synthetic-shapes.py'), str(tmp_path / 'student'),
-        f'model.teacher_ckpt={ckpt}')
+    records = train_tiny(osp.join(CONFIGS, 'distill_deeplabv3-r18_to_fcn-mbv2_synthetic-shapes.py'),
+                         str(tmp_path / 'student'), f'model.teacher_ckpt={ckpt}')
     train = [r for r in records if 'distill.loss_repr' in r]
     assert train and all(r['distill.loss_repr'] > 0 and r['student.decode.loss_ce'] > 0 for r in train)
     scores = [r for r in records if 'mIoU' in r]  # IoUMetric's keys: aAcc, mIoU, mAcc

@@ -6,8 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mobilevos.registry import MODELS, PIXEL_SAMPLERS
-from .utils import (RESIZE_MODES, bin_continuous_labels, check_dense, check_label_bins, resize_labels, resize_map,
-                    target_size)
+from .utils import (RESIZE_MODES, bin_continuous_labels, check_dense, check_label_bins, resize_labels,
+                    resize_map, target_size)
 
 
 def _row_block(n: int, batch: int, max_block_elements: int) -> int:
@@ -225,9 +225,9 @@ class ContrastiveKDLoss(nn.Module):
         if self.label_bins is not None:
             return bin_continuous_labels(labels, ignore_index=self.ignore_index, **self.label_bins)
         if labels.dtype.is_floating_point:
-            raise ValueError(f'{name}: labels are {labels.dtype} (continuous targets?); either pass integer class '
-                             'labels or set label_bins=dict(num_bins=..., min=..., max=..., log=...) so that the '
-                             'loss bins them')
+            raise ValueError(f'{name}: labels are {labels.dtype} (continuous targets?); either pass '
+                             'integer class labels or set label_bins=dict(num_bins=..., min=..., max=..., '
+                             'log=...) so that the loss bins them')
         if labels.dtype == torch.bool:
             raise ValueError(f'{name}: labels must be an integer tensor, got {labels.dtype}')
         return labels
@@ -285,4 +285,5 @@ class ContrastiveKDLoss(nn.Module):
 
     def extra_repr(self) -> str:
         return (f'omega={self.omega}, loss_weight={self.loss_weight}, sampler={self.sampler!r}, '
-                f'resize_mode={self.resize_mode!r}, normalizer={self.normalizer!r}, label_bins={self.label_bins}')
+                f'resize_mode={self.resize_mode!r}, normalizer={self.normalizer!r}, '
+                f'label_bins={self.label_bins}')

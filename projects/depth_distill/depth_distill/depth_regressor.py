@@ -31,7 +31,9 @@ class FPNDepthDecoder(nn.Module):
         tuple of ``(B, in_channels[i], H_i, W_i)`` -> ``(B, 1, H_0, W_0)`` logits.
     """
 
-    def __init__(self, in_channels: Sequence[int], channels: int = 64,
+    def __init__(self,
+                 in_channels: Sequence[int],
+                 channels: int = 64,
                  norm_cfg: Optional[dict] = dict(type='BN')) -> None:
         super().__init__()
         self.laterals = nn.ModuleList(
@@ -105,7 +107,9 @@ class DepthRegressor(BaseModel):
         """The ground truth of a batch, ``(B, 1, H, W)`` metres (distillation records it as labels)."""
         return torch.stack([sample.gt_depth_map.data for sample in data_samples]).float()
 
-    def forward(self, inputs: torch.Tensor, data_samples: Optional[List] = None,
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List] = None,
                 mode: str = 'tensor') -> Union[torch.Tensor, Dict[str, torch.Tensor], List]:
         if mode == 'tensor':
             return self.log_depth(inputs).exp()

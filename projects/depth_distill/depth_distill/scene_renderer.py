@@ -58,7 +58,7 @@ def _hit_box(dirs: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Tuple[np.ndarr
 
 
 def _value_noise(rng: np.random.Generator, cells: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Smooth random texture in ``[0, 1]``: a ``cells x cells`` random grid, bilinearly sampled at ``(u, v)``."""
+    """Smooth texture in ``[0, 1]``: a random ``cells x cells`` grid, sampled bilinearly at ``(u, v)``."""
     grid = rng.random((cells + 1, cells + 1))
     x = np.mod(u, 1.0) * cells
     y = np.mod(v, 1.0) * cells
@@ -121,10 +121,11 @@ def render_scene(rng: np.random.Generator, size: int = 64) -> Tuple[np.ndarray, 
     texture = np.ones(n)
     ground = nearest == 0
     checker = (np.floor(point[:, 0] / 0.7) + np.floor(point[:, 2] / 0.7)) % 2
-    texture[ground] = (0.55 + 0.45 * checker[ground]) * (0.8 + 0.2 * _value_noise(
-        rng, 16, point[ground, 0] / 20.0, point[ground, 2] / 20.0))
+    texture[ground] = (0.55 + 0.45 * checker[ground]) * (
+        0.8 + 0.2 * _value_noise(rng, 16, point[ground, 0] / 20.0, point[ground, 2] / 20.0))
     back = nearest == 1
-    texture[back] = 0.5 + 0.5 * _value_noise(rng, 12, point[back, 0] / 12.0 + 0.5, point[back, 1] / 12.0 + 0.5)
+    texture[back] = 0.5 + 0.5 * _value_noise(rng, 12, point[back, 0] / 12.0 + 0.5,
+                                             point[back, 1] / 12.0 + 0.5)
     light = np.array([0.4, -0.8, -0.45])
     light /= np.linalg.norm(light)
     shade = 0.35 + 0.65 * np.clip(normal @ light, 0.0, 1.0)

@@ -31,8 +31,9 @@ class SyntheticDepthDataset(BaseDataset):
 
     def __init__(self, num_samples: int = 1000, size: int = 64, seed: int = 0, pipeline=(), **kwargs) -> None:
         if int(num_samples) < 1 or int(size) < 8:
-            raise ValueError(f'SyntheticDepthDataset: need num_samples >= 1 and size >= 8, got {num_samples}, '
-                             f'{size}')
+            raise ValueError(
+                f'SyntheticDepthDataset: need num_samples >= 1 and size >= 8, got {num_samples}, '
+                f'{size}')
         self.num_samples = int(num_samples)
         self.size = int(size)
         self.seed = int(seed)
@@ -43,6 +44,9 @@ class SyntheticDepthDataset(BaseDataset):
         for index in range(self.num_samples):
             image, depth = render_scene(np.random.default_rng([self.seed, index]), self.size)
             data_list.append(
-                dict(img=image, gt_depth_map=depth, img_shape=image.shape[:2], ori_shape=image.shape[:2],
+                dict(img=image,
+                     gt_depth_map=depth,
+                     img_shape=image.shape[:2],
+                     ori_shape=image.shape[:2],
                      sample_idx=index))
         return data_list

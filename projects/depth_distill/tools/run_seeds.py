@@ -4,7 +4,7 @@ Run from the repository root (the teacher first: the distilled configs load its 
 
     python tools/train.py projects/depth_distill/configs/teacher_r18_synthetic-depth.py
     python projects/depth_distill/tools/run_seeds.py --seeds 0 1 2
-    python projects/depth_distill/tools/run_seeds.py --seeds 0 1 2 --summarize-only   # table from finished runs
+    python projects/depth_distill/tools/run_seeds.py --seeds 0 1 2 --summarize-only  # finished runs only
 
 Each run writes ``work_dirs/depth_distill/<config>/seed<k>``; its held-out metrics are the last
 ``depth/*`` record of that run's ``vis_data/scalars.json``. Runs that already have metrics are skipped.
@@ -38,15 +38,15 @@ def run_metrics(work_dir: str) -> Optional[Dict[str, float]]:
 
 
 def table(rows: Dict[str, List[Dict[str, float]]]) -> str:
-    """A markdown table: mean ± std (sample std over seeds) per config and metric."""
+    """A markdown table: mean ± sample std over seeds (the mean alone for one seed) per config and metric."""
     lines = ['| config | seeds | AbsRel ↓ | RMSE (m) ↓ | δ<1.25 (%) ↑ |', '|---|---|---|---|---|']
     for name, runs in rows.items():
         cells = []
         for key in METRICS:
             values = [r[key] for r in runs]
-            std = statistics.stdev(values) if len(values) > 1 else float('nan')
             digits = 2 if key == 'depth/delta1' else 4
-            cells.append(f'{statistics.mean(values):.{digits}f} ± {std:.{digits}f}')
+            spread = f' ± {statistics.stdev(values):.{digits}f}' if len(values) > 1 else ''
+            cells.append(f'{statistics.mean(values):.{digits}f}{spread}')
         lines.append(f'| {name} | {len(runs)} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
@@ -66,8 +66,9 @@ def main(argv=None) -> None:
             work_dir = osp.join(args.work_root, name, f'seed{seed}')
             if run_metrics(work_dir) is None and not args.summarize_only:
                 command = [
-                    sys.executable, 'tools/train.py', osp.join(CONFIG_DIR, f'{name}.py'), '--work-dir', work_dir,
-                    '--cfg-options', f'randomness.seed={seed}', *args.cfg_options
+                    sys.executable, 'tools/train.py',
+                    osp.join(CONFIG_DIR, f'{name}.py'), '--work-dir', work_dir, '--cfg-options',
+                    f'randomness.seed={seed}', *args.cfg_options
                 ]
                 print(' '.join(command), flush=True)
                 subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)

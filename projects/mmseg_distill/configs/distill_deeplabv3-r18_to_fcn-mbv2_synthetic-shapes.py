@@ -16,7 +16,8 @@ model = dict(
         labels=dict(type='ModuleInputs', source='decode_head.loss_decode')),
     teacher_recorders=dict(feat=dict(type='ModuleInputs', source='decode_head.conv_seg')),
     distill_losses=dict(
-        loss_repr=dict(type='ContrastiveKDLoss', omega=0.9, loss_weight=0.5, normalizer='none', sampler=None)),
+        loss_repr=dict(
+            type='ContrastiveKDLoss', omega=0.9, loss_weight=0.5, normalizer='none', sampler=None)),
     loss_forward_mappings=dict(
         loss_repr=dict(
             student_feat=dict(from_student=True, recorder='feat'),

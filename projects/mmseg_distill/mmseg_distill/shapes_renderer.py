@@ -36,7 +36,9 @@ def _shape_mask(kind: int, size: int, cx: float, cy: float, r: float, angle: flo
     return inside
 
 
-def render_shapes(rng: np.random.Generator, size: int = 64, max_shapes: int = 4) -> Tuple[np.ndarray, np.ndarray]:
+def render_shapes(rng: np.random.Generator,
+                  size: int = 64,
+                  max_shapes: int = 4) -> Tuple[np.ndarray, np.ndarray]:
     """One image of 1..max_shapes random shapes (later ones occlude earlier ones).
 
     Colours and textures are drawn independently of the class, so only the

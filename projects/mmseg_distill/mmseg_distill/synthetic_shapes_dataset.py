@@ -29,19 +29,32 @@ class SyntheticShapesDataset(BaseDataset):
 
     METAINFO = dict(classes=CLASSES, palette=PALETTE)
 
-    def __init__(self, num_samples: int = 1000, size: int = 64, seed: int = 0, max_shapes: int = 4, pipeline=(),
+    def __init__(self,
+                 num_samples: int = 1000,
+                 size: int = 64,
+                 seed: int = 0,
+                 max_shapes: int = 4,
+                 pipeline=(),
                  **kwargs) -> None:
         if int(num_samples) < 1 or int(size) < 16:
-            raise ValueError(f'SyntheticShapesDataset: need num_samples >= 1 and size >= 16, got {num_samples}, '
-                             f'{size}')
-        self.num_samples, self.size, self.seed, self.max_shapes = int(num_samples), int(size), int(seed), max_shapes
+            raise ValueError(
+                f'SyntheticShapesDataset: need num_samples >= 1 and size >= 16, got {num_samples}, '
+                f'{size}')
+        self.num_samples, self.size = int(num_samples), int(size)
+        self.seed, self.max_shapes = int(seed), int(max_shapes)
         super().__init__(ann_file='', data_root='', pipeline=list(pipeline), **kwargs)
 
     def load_data_list(self) -> List[dict]:
         data_list = []
         for index in range(self.num_samples):
-            image, labels = render_shapes(np.random.default_rng([self.seed, index]), self.size, self.max_shapes)
+            image, labels = render_shapes(np.random.default_rng([self.seed, index]), self.size,
+                                          self.max_shapes)
             data_list.append(
-                dict(img=image, gt_seg_map=labels, img_shape=image.shape[:2], ori_shape=image.shape[:2],
-                     seg_fields=['gt_seg_map'], reduce_zero_label=False, sample_idx=index))
+                dict(img=image,
+                     gt_seg_map=labels,
+                     img_shape=image.shape[:2],
+                     ori_shape=image.shape[:2],
+                     seg_fields=['gt_seg_map'],
+                     reduce_zero_label=False,
+                     sample_idx=index))
         return data_list

@@ -21,7 +21,10 @@ def test_log_bins_by_hand():
 
 
 def test_bins_are_checked():
-    assert check_label_bins('x', dict(num_bins=3, min=1, max=2)) == dict(num_bins=3, min=1.0, max=2.0, log=False)
+    assert check_label_bins('x', dict(num_bins=3, min=1, max=2)) == dict(num_bins=3,
+                                                                         min=1.0,
+                                                                         max=2.0,
+                                                                         log=False)
     with pytest.raises(ValueError, match='num_bins'):
         check_label_bins('x', dict(num_bins=0, min=1, max=2))
     with pytest.raises(ValueError, match='a dict'):

@@ -1,6 +1,6 @@
 # The depth networks and the distiller of this project.
 # - teacher_r18: mmseg's ResNet-18 at half width (2.8 M parameters) + an FPN depth decoder (48 ch).
-# - student_mbv2: mobilevos' MobileNetV2Encoder, widen 0.35, five stages (0.09 M parameters) + decoder (24 ch).
+# - student_mbv2: mobilevos' MobileNetV2Encoder, widen 0.35, five stages + decoder (24 ch): 0.09 M parameters.
 # Both decoders end in `decoder.fuse` (B, C, H/4, W/4), the feature map that distillation compares.
 teacher_r18 = dict(
     type='DepthRegressor',

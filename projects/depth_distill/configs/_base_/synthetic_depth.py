@@ -26,7 +26,8 @@ val_dataloader = dict(
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='SyntheticDepthDataset', num_samples=200, size=image_size, seed=1, test_mode=True, pipeline=pipeline))
+        type='SyntheticDepthDataset', num_samples=200, size=image_size, seed=1, test_mode=True,
+        pipeline=pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='DepthErrorMetric')
 test_evaluator = val_evaluator

@@ -9,16 +9,17 @@ teacher_deeplabv3_r18 = dict(
         type='mmseg.ResNetV1c', depth=18, stem_channels=32, base_channels=32, strides=(1, 2, 1, 1),
         dilations=(1, 1, 2, 4), out_indices=(3, ), norm_cfg=norm_cfg),
     decode_head=dict(
-        type='mmseg.ASPPHead', in_channels=256, in_index=0, channels=64, dilations=(1, 2, 4, 6), dropout_ratio=0.1,
-        num_classes=4, norm_cfg=norm_cfg, align_corners=False,
+        type='mmseg.ASPPHead', in_channels=256, in_index=0, channels=64, dilations=(1, 2, 4, 6),
+        dropout_ratio=0.1, num_classes=4, norm_cfg=norm_cfg, align_corners=False,
         loss_decode=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
 student_fcn_mbv2 = dict(
     type='mmseg.EncoderDecoder',
+    # two out_indices: with one, mmseg's MobileNetV2 returns a bare tensor, not a tuple
     backbone=dict(
-        type='mmseg.MobileNetV2', widen_factor=0.35, strides=(1, 2, 2, 1, 1, 1, 1), dilations=(1, 1, 1, 2, 2, 4, 4),
-        out_indices=(2, 6), norm_cfg=norm_cfg),  # (mmseg's MobileNetV2 unwraps a single output)
+        type='mmseg.MobileNetV2', widen_factor=0.35, strides=(1, 2, 2, 1, 1, 1, 1),
+        dilations=(1, 1, 1, 2, 2, 4, 4), out_indices=(2, 6), norm_cfg=norm_cfg),
     decode_head=dict(
         type='mmseg.FCNHead', in_channels=112, in_index=1, channels=32, num_convs=1, concat_input=False,
         dropout_ratio=0.1, num_classes=4, norm_cfg=norm_cfg, align_corners=False,

@@ -22,7 +22,8 @@ val_dataloader = dict(
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type='SyntheticShapesDataset', num_samples=100, size=image_size, seed=1, test_mode=True, pipeline=pipeline))
+        type='SyntheticShapesDataset', num_samples=100, size=image_size, seed=1, test_mode=True,
+        pipeline=pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='mmseg.IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
