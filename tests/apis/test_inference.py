@@ -103,3 +103,31 @@ def test_build_segmenter_torch_is_init_model_and_loads_into_a_given_network(conf
     network = build_tiny(seed=4)
     assert build_segmenter(configs['plain'], tmp_path / 'plain.pth', network=network) is network
     assert same_weights(network, trained)
+
+
+def test_onnxruntime_segmenter_reuses_a_given_network(configs, trained, tmp_path, monkeypatch):
+    """build_segmenter(network=...) loads the checkpoint into that network and checks the export against
+    it, without building another (what tools/test.py --backend onnxruntime does with the runner's)."""
+    from mobilevos.apis import inference
+    from mobilevos.deploy import ONNXRuntimeNetwork, RuntimeInputError, export_network
+    from tests.deploy.helpers import onnx_cfg
+    torch.save(trained.state_dict(), tmp_path / 'plain.pth')
+    export_network(trained, onnx_cfg((32, 32), 2), str(tmp_path / 'deploy'), verify=False)
+
+    def no_second_network(*args, **kwargs):
+        raise AssertionError('a second network was built')
+
+    monkeypatch.setattr(inference, 'init_model', no_second_network)
+    network = build_tiny(seed=4)
+    runtime = build_segmenter(configs['plain'],
+                              tmp_path / 'plain.pth',
+                              backend='onnxruntime',
+                              deploy_dir=str(tmp_path / 'deploy'),
+                              network=network)
+    assert isinstance(runtime, ONNXRuntimeNetwork) and same_weights(network, trained)
+    with pytest.raises(RuntimeInputError,
+                       match=r'not from the initial weights of .*tiny.py: the weights differ'):
+        build_segmenter(configs['plain'],
+                        backend='onnxruntime',
+                        deploy_dir=str(tmp_path / 'deploy'),
+                        network=build_tiny(seed=4))

@@ -92,3 +92,19 @@ def test_max_videos_evaluates_only_the_first_videos_and_counts_them(tiny_setup):
     assert f'{val[0]}_1' in log and f'{val[1]}_1' not in log  # per-sequence rows
     assert 'Iter(test) [1/1]' in log and 'Iter(test) [1/2]' not in log  # the counter counts evaluated videos
     assert len(glob(str(out / val[0] / '*.png'))) == TINY['num_frames']
+
+
+@pytest.mark.parametrize('options, message', [
+    (['--deploy-dir', 'deploy/x'], '--deploy-dir and --precision (deploy_dir, precision) need --backend'),
+    (['--precision', 'int8'], 'need --backend onnxruntime'),
+    (['--backend', 'onnxruntime'], 'backend onnxruntime needs --deploy-dir'),
+])
+def test_backend_options_are_checked_before_any_work(tmp_path, capsys, options, message):
+    """--deploy-dir without --backend onnxruntime is an error (it used to be ignored), raised before the
+    config is even read (the config and checkpoint here do not exist)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('tools_test', osp.join(ROOT, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(tmp_path / 'none.py'), str(tmp_path / 'none.pth'), *options]) == 1
+    assert message in capsys.readouterr().err
