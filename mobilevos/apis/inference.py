@@ -39,7 +39,7 @@ def _name(config: ConfigLike) -> str:
 
 
 def network_config(cfg: Mapping, source: str = 'the config') -> Mapping:
-    """The config of the network a config trains or evaluates.
+    """The config of the network that ``tools/test.py``, ``infer.py`` and ``deploy.py`` run.
 
     ``cfg.model``; for a distillation config (``model`` holds a ``student``
     dict), the student's: the teacher is then neither built nor loaded.
