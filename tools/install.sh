@@ -8,8 +8,9 @@
 #   1. checks the Python version;
 #   2. installs the build tools (setuptools>=77,<82, wheel, ninja, psutil);
 #   3. installs torch==2.13.0 (CPU);
-#   4. installs mmengine, mmsegmentation and the runtime, export and test
-#      requirements;
+#   4. installs mmengine, mmsegmentation and the runtime, export, test and demo
+#      requirements; then, optionally (a warning if it fails), Debian's chromium,
+#      chromium-driver and ffmpeg through apt-get for the web demo's browser test;
 #   5. installs mmcv==2.1.0 with compiled CPU ops. It looks for a wheel in the
 #      wheel cache and in every folder of PIP_FIND_LINKS; only when none is there
 #      does it build one from the PyPI sdist (about 18 min on 2 cores), keep it
@@ -107,8 +108,20 @@ step 4 "mmengine, mmsegmentation, runtime, export and test requirements"
 # --no-deps: mmengine asks for the desktop opencv-python, which needs libGL; we use
 # the headless build listed in requirements/runtime.txt instead.
 "${PIP[@]}" install -q --no-deps mmengine==0.10.7 mmsegmentation==1.2.2
-"${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/deploy.txt -r requirements/tests.txt
+"${PIP[@]}" install -q -r requirements/runtime.txt -r requirements/deploy.txt -r requirements/tests.txt \
+  -r requirements/demo.txt
 info "done (a pip note that mmengine wants opencv-python is expected: opencv-python-headless provides cv2)"
+# Optional: headless Chromium for the web demo's browser test (tests/demo); the test skips loudly without it.
+if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+  info "chromium and chromedriver are already installed"
+elif command -v apt-get >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]]; then
+  info "installing chromium, chromium-driver and ffmpeg with apt-get (for the browser test of the demo)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver ffmpeg; } \
+    >/tmp/mobilevos-apt.log 2>&1 \
+    || info "warning: apt-get could not install chromium (log: /tmp/mobilevos-apt.log); the browser test will skip"
+else
+  info "warning: no chromium and no root apt-get: the demo's browser test will skip (apt-get install chromium chromium-driver)"
+fi
 
 # ---------------------------------------------------------------------------
 step 5 "mmcv 2.1.0 with compiled CPU ops"
