@@ -79,7 +79,8 @@ def test_killed_and_resumed_run_ends_with_the_uninterrupted_weights(tiny_data, t
     assert _max_difference(reference, state) <= 1e-6
     # the runs trained: the weights moved away from the checkpoint the resumed run started from
     start = load_checkpoint_file(tmp_path / 'killed' / 'iter_4.pth')['state_dict']
-    assert _max_difference(start, state) > 1e-4
+    weights = [k for k in state if state[k].is_floating_point() and not k.endswith(('running_mean', 'running_var'))]
+    assert _max_difference({k: start[k] for k in weights}, {k: state[k] for k in weights}) > 1e-4
 
 
 def test_with_mmengine_sampler_the_resumed_weights_differ(tiny_data, tmp_path):
