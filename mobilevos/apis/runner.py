@@ -161,6 +161,17 @@ class _QuietConsoleRunner(Runner):
         return logger
 
 
+#: The default hooks that mmengine itself adds; ``None`` in the config removes one of them.
+_MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler', 'checkpoint')
+
+
+def _drop_switched_off_hooks(cfg: Config) -> None:
+    """Remove ``default_hooks`` entries set to ``None`` that mmengine would reject (e.g. ``exact_resume``)."""
+    hooks = cfg.get('default_hooks') or {}
+    for name in [n for n, hook in hooks.items() if hook is None and n not in _MMENGINE_DEFAULT_HOOKS]:
+        hooks.pop(name)
+
+
 def build_runner(cfg: Config, verbose: bool = False) -> Runner:
     """Build the runner a config asks for (``runner_type``, else ``Runner``).
 
@@ -170,6 +181,9 @@ def build_runner(cfg: Config, verbose: bool = False) -> Runner:
     checkpoints it writes stay loadable that way, and a
     :class:`~mobilevos.engine.FiniteLossHook`, which stops training on a NaN
     or infinite loss term.
+
+    A ``default_hooks`` entry set to ``None`` switches that hook off, our own
+    ones (``exact_resume``) included.
 
     Args:
         cfg: the prepared config.
@@ -182,6 +196,7 @@ def build_runner(cfg: Config, verbose: bool = False) -> Runner:
     if cfg.get('launcher', 'none') == 'pytorch' and not torch.cuda.is_available():
         # mmengine's own initialisation calls torch.cuda.set_device, which fails on CPU.
         init_cpu_process_group(cfg.env_cfg.dist_cfg.get('backend', 'gloo'))
+    _drop_switched_off_hooks(cfg)
     if 'runner_type' in cfg:
         runner = RUNNERS.build(cfg)
     else:

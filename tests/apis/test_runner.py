@@ -51,3 +51,13 @@ def test_weight_initialisation_lines_stay_off_the_terminal(tmp_path):
     assert terminal.getvalue() == table + '\n'
     with open(log_file) as f:
         assert f.read() == init_line + '\n' + table + '\n'
+
+
+def test_a_default_hook_of_ours_set_to_none_is_switched_off(tmp_path):
+    cfg = Config.fromfile(TOY_CONFIG)
+    cfg.experiment_name = f'no_exact_resume_{tmp_path.name}'
+    cfg = prepare_train_config(cfg, TOY_CONFIG, work_dir=str(tmp_path / 'work'),
+                               cfg_options={'default_hooks.exact_resume': None, 'default_hooks.timer': None})
+    names = [type(hook).__name__ for hook in build_runner(cfg).hooks]
+    assert 'ExactResumeHook' not in names and 'IterTimerHook' not in names
+    assert 'CheckpointHook' in names

@@ -118,9 +118,9 @@ def test_exact_resume_hook_saves_position_and_restores_only_on_resume():
 
     sampler = ResumableInfiniteSampler(list(range(10)), seed=5)
     model = torch.nn.Linear(1, 1)
+    loader = SimpleNamespace(sampler=sampler, batch_size=2)
     runner = SimpleNamespace(iter=3, model=model, cfg={}, logger=MMLogger.get_instance('test_hooks'),
-                             train_loop=SimpleNamespace(dataloader=SimpleNamespace(sampler=sampler, batch_size=2),
-                                                        dataloader_iterator='mmengine iterator'))
+                             train_loop=SimpleNamespace(dataloader=loader, dataloader_iterator='mmengine iterator'))
     checkpoint = {'meta': {'iter': 4}}  # saved after iteration 4 (runner.iter is still 3)
     ExactResumeHook().before_save_checkpoint(runner, checkpoint)
     state = checkpoint['exact_resume']

@@ -43,7 +43,7 @@ KEY = 'exact_resume'
 
 
 def _owned_generators(model: torch.nn.Module) -> Iterator:
-    """``(name, generator)`` for each ``torch.Generator`` a submodule holds, or holds in an attribute's ``generator``."""
+    """``(name, generator)`` for each ``torch.Generator`` a submodule holds (directly or as ``.generator``)."""
     for module_name, module in model.named_modules():
         for attr, value in vars(module).items():
             if isinstance(value, torch.Generator):
@@ -121,7 +121,8 @@ class ExactResumeHook(Hook):
     """Store the sampler position and the RNG states in checkpoints; restore them on ``--resume``.
 
     ``configs/_base_/default_runtime.py`` names it in ``default_hooks``
-    (``default_hooks.exact_resume=None`` switches it off). The data side needs the
+    (``default_hooks.exact_resume=None`` switches it off, see
+    :func:`~mobilevos.apis.build_runner`). The data side needs the
     train dataloader's sampler to be a ``ResumableInfiniteSampler``; with another
     sampler only the RNG states are restored and mmengine's replay moves the data on.
     """
