@@ -43,7 +43,7 @@ KEY = 'exact_resume'
 
 
 def _owned_generators(model: torch.nn.Module) -> Iterator:
-    """``(name, generator)`` for each ``torch.Generator`` a submodule holds (directly or as ``.generator``)."""
+    """``(name, generator)`` for each ``torch.Generator`` a submodule holds (or holds as ``.generator``)."""
     for module_name, module in model.named_modules():
         for attr, value in vars(module).items():
             if isinstance(value, torch.Generator):
