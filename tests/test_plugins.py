@@ -221,14 +221,14 @@ def test_reparam_conv_folds_to_one_conv(in_channels, out_channels, kernel_size, 
     assert torch.equal(layer(x), folded)
 
 
-@pytest.mark.parametrize('arch', ['s0', 's1'])
+@pytest.mark.parametrize('arch', ['s0', dict(width_factors=(0.25, 0.5, 0.25, 0.5), num_branches=2)])
 def test_mobileone_folded_and_unfolded_give_the_same_outputs(arch):
     from projects.mobileone.mobileone import MobileOne
     torch.manual_seed(0)
     network = MobileOne(arch, out_indices=(0, 1, 2, 3))
     _randomise_batch_norms_(network)
     network.eval()
-    x = torch.randn(2, 3, 64, 96)
+    x = torch.randn(1, 3, 32, 64)
     expected = network(x)
     folded = copy.deepcopy(network).switch_to_deploy()
     outputs = folded(x)
@@ -249,6 +249,7 @@ def test_mobileone_folded_and_unfolded_give_the_same_outputs(arch):
     assert all(torch.equal(a, b) for a, b in zip(built.eval()(x), outputs))
 
 
+@pytest.mark.slow
 def test_mobileone_student_onnx_export_matches_eager(tmp_path):
     from mobilevos.deploy import export_network
     from mobilevos.deploy.verify import graph_parity, lecun_random_init_
