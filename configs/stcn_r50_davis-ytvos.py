@@ -6,4 +6,8 @@ _base_ = [
     '_base_/schedules/stcn_main_150k.py', '_base_/default_runtime.py'
 ]
 model = _base_.stcn_r50
+# Encoders from torchvision's ImageNet weights (downloaded once into torch's hub cache). Offline, point
+# model.key_encoder.init_cfg.checkpoint and model.value_encoder.init_cfg.checkpoint at local copies.
+model.key_encoder.init_cfg = _base_.imagenet_init_r50
+model.value_encoder.init_cfg = _base_.imagenet_init_r18
 model.loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)

@@ -1,4 +1,4 @@
-"""tools/model_converters/stcn2mobilevos.py: every STCN key is mapped, the result loads strictly, bad files fail clearly.
+"""tools/model_converters/stcn2mobilevos.py: every STCN key is mapped, loads strictly; bad files fail clearly.
 
 STCN's names and shapes come from the committed list ``stcn_state_dict_shapes.json``
 (read once from STCN's network); the checkpoints here are made of tensors of those
@@ -36,8 +36,9 @@ def fake_stcn(shapes=STCN_SHAPES):
 def test_reference_is_stcns_network():
     # 405 tensors, 54.43 M parameters (STCN's paper: 54.4 M), 5-channel value stem
     assert len(STCN_SHAPES) == 405
-    params = sum(torch.Size(s).numel() for k, s in STCN_SHAPES.items()
-                 if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked')))
+    params = sum(
+        torch.Size(s).numel() for k, s in STCN_SHAPES.items()
+        if not k.endswith(('running_mean', 'running_var', 'num_batches_tracked')))
     assert params == 54434180
     assert STCN_SHAPES['value_encoder.conv1.weight'] == [64, 5, 7, 7]
 
@@ -48,9 +49,11 @@ def test_reference_is_stcns_network():
     ('key_proj.key_proj.weight', 'key_proj.proj.weight'),
     ('value_encoder.layer3.0.downsample.0.bias', 'value_encoder.layer3.0.downsample.0.bias'),
     ('value_encoder.fuser.block1.downsample.weight', 'value_fuser.block1.shortcut.weight'),
-    ('value_encoder.fuser.attention.ChannelGate.mlp.1.weight', 'value_fuser.attention.channel_gate.mlp.0.weight'),
+    ('value_encoder.fuser.attention.ChannelGate.mlp.1.weight',
+     'value_fuser.attention.channel_gate.mlp.0.weight'),
     ('value_encoder.fuser.attention.ChannelGate.mlp.3.bias', 'value_fuser.attention.channel_gate.mlp.2.bias'),
-    ('value_encoder.fuser.attention.SpatialGate.spatial.conv.weight', 'value_fuser.attention.spatial_gate.conv.weight'),
+    ('value_encoder.fuser.attention.SpatialGate.spatial.conv.weight',
+     'value_fuser.attention.spatial_gate.conv.weight'),
     ('decoder.compress.downsample.bias', 'decoder.compress.shortcut.bias'),
     ('decoder.up_16_8.out_conv.downsample.weight', 'decoder.up_16_8.refine.shortcut.weight'),
     ('decoder.up_8_4.out_conv.conv2.weight', 'decoder.up_8_4.refine.conv2.weight'),
@@ -72,7 +75,8 @@ def test_cli_converts_a_training_checkpoint_that_loads_strictly(tmp_path, capsys
     weights = converted['state_dict']
     assert len(weights) == len(state)
     # every tensor arrives whole, under its new name
-    assert torch.equal(weights['key_encoder.layer1.2.bn3.running_var'], state['key_encoder.res2.2.bn3.running_var'])
+    assert torch.equal(weights['key_encoder.layer1.2.bn3.running_var'],
+                       state['key_encoder.res2.2.bn3.running_var'])
     assert torch.equal(weights['value_fuser.attention.channel_gate.mlp.2.weight'],
                        state['value_encoder.fuser.attention.ChannelGate.mlp.3.weight'])
     assert sorted(int(v.flatten()[0]) for v in weights.values()) == list(range(len(state)))
@@ -105,7 +109,8 @@ def test_missing_and_extra_keys_are_one_error_line(tmp_path, capsys):
 def test_wrong_shape_is_reported():
     state = fake_stcn()
     state['key_proj.key_proj.weight'] = torch.zeros(32, 1024, 3, 3)
-    with pytest.raises(stcn2mobilevos.STCNCheckpointError, match=r'key_proj\.key_proj\.weight \(32, 1024, 3, 3\)'):
+    with pytest.raises(stcn2mobilevos.STCNCheckpointError,
+                       match=r'key_proj\.key_proj\.weight \(32, 1024, 3, 3\)'):
         stcn2mobilevos.convert_stcn(state, 'x.pth')
 
 

@@ -47,8 +47,11 @@ import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.utils.checkpoint import (DDP_PREFIX, load_checkpoint_file, load_state_dict_strict,  # noqa: E402
-                                        save_checkpoint_atomic)
+from mobilevos.utils.checkpoint import (
+    DDP_PREFIX,
+    load_checkpoint_file,
+    load_state_dict_strict,  # noqa: E402
+    save_checkpoint_atomic)
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
 #: STCN's parameter and buffer names with their shapes (multi-object network, 405 entries).
@@ -114,7 +117,8 @@ def stcn_state_dict(checkpoint, source: str) -> Dict[str, torch.Tensor]:
     return dict(state)
 
 
-def convert_stcn(state: Mapping, source: str = 'checkpoint',
+def convert_stcn(state: Mapping,
+                 source: str = 'checkpoint',
                  reference: Optional[Mapping] = None) -> 'OrderedDict[str, torch.Tensor]':
     """Rename STCN's weights to ours (and pad a 4-channel value stem with a zero 5th channel).
 
@@ -136,8 +140,9 @@ def convert_stcn(state: Mapping, source: str = 'checkpoint',
     missing = [key for key in reference if key not in state]
     extra = [key for key in keys if key not in reference]
     if len(extra) == len(keys):
-        raise STCNCheckpointError(f'{source} is not an STCN checkpoint: none of its {len(keys)} keys is a key of '
-                                  f"STCN's network (first keys: {_first(keys)})")
+        raise STCNCheckpointError(
+            f'{source} is not an STCN checkpoint: none of its {len(keys)} keys is a key of '
+            f"STCN's network (first keys: {_first(keys)})")
     if missing or extra:
         raise STCNCheckpointError(f"{source} does not match STCN's network: {len(missing)} missing keys "
                                   f'[{_first(missing)}]; {len(extra)} unexpected keys [{_first(extra)}]')
@@ -165,10 +170,12 @@ def convert_stcn(state: Mapping, source: str = 'checkpoint',
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description="Convert STCN's weights (stcn.pth, s0/s01 stages) into a checkpoint of configs/stcn_r50_*")
+        description="Convert STCN's weights (stcn.pth, s0/s01 stages) into a checkpoint of configs/stcn_r50_*"
+    )
     parser.add_argument('src', help="STCN's checkpoint (.pth)")
     parser.add_argument('dst', help='where to write the converted checkpoint')
-    parser.add_argument('--config', help='also load the result strictly into this config\'s network (a check)')
+    parser.add_argument('--config',
+                        help='also load the result strictly into this config\'s network (a check)')
     add_debug_argument(parser)
     return parser.parse_args(argv)
 
@@ -182,7 +189,8 @@ def main(argv=None) -> None:
         from mobilevos.apis.inference import init_model
         load_state_dict_strict(init_model(args.config), converted, source=f'{args.src} (converted)')
         print(f'loaded strictly into the network of {args.config}')
-    save_checkpoint_atomic(dict(state_dict=converted, meta=dict(converted_from=osp.abspath(args.src))), args.dst)
+    save_checkpoint_atomic(dict(state_dict=converted, meta=dict(converted_from=osp.abspath(args.src))),
+                           args.dst)
     print(f'wrote {len(converted)} tensors to {args.dst}')
 
 

@@ -1,10 +1,17 @@
 # STCN-style teacher: ResNet-50 key encoder, ResNet-18 value encoder, infinite memory.
-# Measured: 54.43 M parameters (paper: 54.4 M). Widths: keys 64, values 512, query 512,
-# decoder 512/256/256, 3x3 shortcuts (STCN's layout).
+# Measured: 54.43 M parameters (paper: 54.4 M; STCN's network: 54,434,180, the same). Widths: keys 64,
+# values 512, query 512, decoder 512/256/256, 3x3 shortcuts (STCN's layout). STCN's released weights
+# convert into this network: tools/model_converters/stcn2mobilevos.py (docs/model_zoo.md).
 #
-# No weights are downloaded. To start from local ImageNet weights, set e.g.
-#   model.key_encoder.init_cfg = dict(type='Pretrained', checkpoint='/path/to/resnet50.pth')
-# (torchvision-style keys load into mmseg's ResNet; layer4/fc are reported as unexpected).
+# No weights are downloaded here. The real-data configs start the encoders from torchvision's ImageNet
+# weights with the two init configs below (as STCN's stage 0 does; the value encoder's mask channels
+# start at zero): model.key_encoder.init_cfg = _base_.imagenet_init_r50 (and _r18 for the value encoder).
+imagenet_init_r50 = dict(type='mobilevos.ImageNetPretrained',
+                         checkpoint='https://download.pytorch.org/models/resnet50-0676ba61.pth',
+                         mapping='torchvision_resnet')
+imagenet_init_r18 = dict(type='mobilevos.ImageNetPretrained',
+                         checkpoint='https://download.pytorch.org/models/resnet18-f37072fd.pth',
+                         mapping='torchvision_resnet')
 stcn_r50 = dict(
     type='STMNetwork',
     data_preprocessor=dict(

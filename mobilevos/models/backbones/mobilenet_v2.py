@@ -14,6 +14,8 @@ from mmseg.models.utils import make_divisible
 
 from mobilevos.registry import MODELS
 
+from .imagenet_init import init_weights_imagenet_last
+
 
 @MODELS.register_module()
 class MobileNetV2Encoder(MobileNetV2):
@@ -56,6 +58,10 @@ class MobileNetV2Encoder(MobileNetV2):
         for layer_name in self.layers[num_stages:]:
             delattr(self, layer_name)
         self.layers = self.layers[:num_stages]
+
+    def init_weights(self) -> None:
+        """mmseg's init; an ``ImageNetPretrained`` init_cfg is applied last (after the stem's own init)."""
+        init_weights_imagenet_last(self, super().init_weights)
 
     def train(self, mode: bool = True) -> 'MobileNetV2Encoder':
         """As mmseg's (freezes stages, ``norm_eval``), but returns ``self`` like ``nn.Module.train``."""

@@ -35,5 +35,8 @@ def test_resnet18_value_encoder_matches_stcns_value_encoder_keys():
     with open(osp.join(ROOT, 'tools', 'model_converters', 'stcn_state_dict_shapes.json')) as f:
         stcn = json.load(f)['shapes']
     prefix = 'value_encoder.'
-    expected = {k[len(prefix):]: tuple(s) for k, s in stcn.items() if k.startswith(prefix) and '.fuser.' not in k}
+    expected = {
+        k[len(prefix):]: tuple(s)
+        for k, s in stcn.items() if k.startswith(prefix) and '.fuser.' not in k
+    }
     assert {k: tuple(v.shape) for k, v in encoder.state_dict().items()} == expected

@@ -1,0 +1,143 @@
+"""ImageNetPretrained init_cfg: torchvision's key layouts load into our encoders; offline URLs fail clearly.
+
+The checkpoints are built here with torchvision's real key names and shapes
+(``torchvision_imagenet_shapes.json``, read once from torchvision 0.29.1).
+"""
+import copy
+import json
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mobilevos.models.backbones import IMAGENET_URLS, ImageNetPretrainedInit
+from mobilevos.registry import MODELS
+from mobilevos.utils.checkpoint import CheckpointMismatchError
+from mobilevos.utils.cli import MissingDataError, config_keys_in_errors
+
+HERE = osp.dirname(osp.abspath(__file__))
+ROOT = osp.dirname(osp.dirname(osp.dirname(HERE)))
+with open(osp.join(HERE, 'torchvision_imagenet_shapes.json')) as _f:
+    SHAPES = json.load(_f)
+
+
+def fake_imagenet(name, path, seed=0):
+    """A torchvision-layout checkpoint of random tensors (the final layers left uninitialised: never read)."""
+    gen = torch.Generator().manual_seed(seed)
+    state = {}
+    for key, shape in SHAPES[name].items():
+        if key.endswith('num_batches_tracked'):
+            state[key] = torch.tensor(0)
+        elif key.startswith(('layer4.', 'fc.', 'classifier.', 'features.18.')):
+            state[key] = torch.empty(shape)
+        else:
+            state[key] = torch.rand(shape, generator=gen)
+    torch.save(state, path)
+    return state
+
+
+def test_teacher_encoders_from_torchvision_resnets(tmp_path):
+    r50 = fake_imagenet('resnet50', tmp_path / 'resnet50.pth')
+    r18 = fake_imagenet('resnet18', tmp_path / 'resnet18.pth', seed=1)
+    model_cfg = copy.deepcopy(
+        Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'models', 'stcn_r50.py')).stcn_r50)
+    model_cfg.key_encoder.init_cfg = dict(type='mobilevos.ImageNetPretrained',
+                                          checkpoint=str(tmp_path / 'resnet50.pth'),
+                                          mapping='torchvision_resnet')
+    model_cfg.value_encoder.init_cfg = dict(type='mobilevos.ImageNetPretrained',
+                                            checkpoint=str(tmp_path / 'resnet18.pth'),
+                                            mapping='torchvision_resnet')
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    key, value = model.key_encoder.state_dict(), model.value_encoder.state_dict()
+    assert torch.equal(key['layer3.5.conv3.weight'], r50['layer3.5.conv3.weight'])
+    assert torch.equal(key['layer1.0.downsample.1.running_var'], r50['layer1.0.downsample.1.running_var'])
+    assert all(torch.equal(v, r50[k]) for k, v in key.items() if not k.endswith('num_batches_tracked'))
+    # value encoder: RGB channels from ImageNet, the two mask channels zero; conv biases stay zero
+    assert value['conv1.weight'].shape == (64, 5, 7, 7)
+    assert torch.equal(value['conv1.weight'][:, :3], r18['conv1.weight'])
+    assert not value['conv1.weight'][:, 3:].any()
+    assert torch.equal(value['layer2.0.downsample.0.weight'], r18['layer2.0.downsample.0.weight'])
+    assert not value['layer2.0.conv1.bias'].any()
+
+
+def test_mobilenet_v2_value_encoder_from_torchvision(tmp_path):
+    mbv2 = fake_imagenet('mobilenet_v2', tmp_path / 'mbv2.pth')
+    encoder = MODELS.build(
+        dict(type='MobileNetV2Encoder',
+             in_channels=5,
+             num_stages=4,
+             out_indices=(3, ),
+             init_cfg=dict(type='mobilevos.ImageNetPretrained',
+                           checkpoint=str(tmp_path / 'mbv2.pth'),
+                           mapping='torchvision_mobilenet_v2')))
+    encoder.init_weights()
+    state = encoder.state_dict()
+    pairs = {  # ours: torchvision's (written out by hand from the two layouts)
+        'conv1.bn.running_mean': 'features.0.1.running_mean',
+        'layer1.0.conv.0.conv.weight': 'features.1.conv.0.0.weight',  # block without expansion: dw conv
+        'layer1.0.conv.1.conv.weight': 'features.1.conv.1.weight',  # its linear 1x1 conv
+        'layer1.0.conv.1.bn.bias': 'features.1.conv.2.bias',
+        'layer2.1.conv.0.bn.weight': 'features.3.conv.0.1.weight',  # expansion conv's BN
+        'layer3.2.conv.1.conv.weight': 'features.6.conv.1.0.weight',  # dw conv
+        'layer4.3.conv.2.conv.weight': 'features.10.conv.2.weight',  # linear conv
+        'layer4.3.conv.2.bn.running_var': 'features.10.conv.3.running_var',
+    }
+    for ours, theirs in pairs.items():
+        assert torch.equal(state[ours], mbv2[theirs]), ours
+    assert torch.equal(state['conv1.conv.weight'][:, :3], mbv2['features.0.0.weight'])
+    assert not state['conv1.conv.weight'][:, 3:].any()
+
+
+def test_wrong_shapes_are_an_error(tmp_path):
+    fake_imagenet('resnet18', tmp_path / 'resnet18.pth')
+    encoder = MODELS.build(
+        dict(type='mmseg.ResNet',
+             depth=50,
+             num_stages=3,
+             out_indices=(2, ),
+             strides=(1, 2, 2),
+             dilations=(1, 1, 1)))
+    with pytest.raises(CheckpointMismatchError, match=r'resnet18\.pth does not fit ResNet: .*other shapes'):
+        ImageNetPretrainedInit(str(tmp_path / 'resnet18.pth'), mapping='torchvision_resnet')(encoder)
+
+
+def test_a_cached_url_is_read_from_the_hub_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    (tmp_path / 'hub' / 'checkpoints').mkdir(parents=True)
+    r18 = fake_imagenet('resnet18',
+                        tmp_path / 'hub' / 'checkpoints' / osp.basename(IMAGENET_URLS['resnet18']))
+    encoder = MODELS.build(
+        dict(type='mmseg.ResNet',
+             depth=18,
+             num_stages=3,
+             out_indices=(2, ),
+             strides=(1, 2, 2),
+             dilations=(1, 1, 1)))
+    ImageNetPretrainedInit(IMAGENET_URLS['resnet18'], mapping='torchvision_resnet')(encoder)
+    assert torch.equal(encoder.layer3[1].conv2.weight, r18['layer3.1.conv2.weight'])
+
+
+def test_offline_url_names_the_url_and_the_config_key(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    url = 'http://127.0.0.1:9/models/resnet50-0676ba61.pth'  # nothing listens there: like being offline
+    cfg = Config(dict(model=dict(key_encoder=dict(type='mmseg.ResNet', init_cfg=dict(checkpoint=url)))))
+    encoder = MODELS.build(
+        dict(type='mmseg.ResNet',
+             depth=50,
+             num_stages=3,
+             out_indices=(2, ),
+             strides=(1, 2, 2),
+             dilations=(1, 1, 1)))
+    with pytest.raises(MissingDataError) as info:
+        with config_keys_in_errors(cfg):
+            ImageNetPretrainedInit(url, mapping='torchvision_resnet')(encoder)
+    message = str(info.value)
+    assert f'cannot download the ImageNet weights {url}' in message
+    assert '--cfg-options model.key_encoder.init_cfg.checkpoint=PATH' in message
+
+
+def test_unknown_mapping_is_rejected():
+    with pytest.raises(ValueError, match='mapping must be one of'):
+        ImageNetPretrainedInit('x.pth', mapping='timm')
