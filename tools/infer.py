@@ -106,6 +106,12 @@ def _rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def _on_frame(done: int, progress) -> None:
+    progress.update(1)
+    if done == 1:  # the model's working memory is allocated by now: later growth would be a leak
+        progress.write(f'RSS after the first frame: {_rss_mb():.0f} MB')
+
+
 def _segment_stream(args, inferencer) -> int:
     """A video file, live source (or frames with video outputs): streamed, with RSS and the achieved FPS."""
     live = args.camera if args.camera is not None else args.stream
@@ -124,7 +130,7 @@ def _segment_stream(args, inferencer) -> int:
                                  out_dir=args.out,
                                  overlay_video=args.overlay_video,
                                  alpha_video=args.alpha_video,
-                                 on_frame=lambda done, total: progress.update(1))
+                                 on_frame=lambda done, total: _on_frame(done, progress))
     print(f'RSS at end: {_rss_mb():.0f} MB')
     print(f'wrote {summary.num_frames} masks to {args.out} (objects {summary.object_ids}); '
           f'{summary.fps:.2f} frames/s achieved, {summary.dropped} frames dropped')
