@@ -1,4 +1,4 @@
-"""Segment one video (a frame folder, a video file or a live stream) from the first frame's mask -> palette PNGs.
+"""Segment one video (frame folder, video file or live stream) from the first frame's mask -> palette PNGs.
 
 Examples::
 
@@ -35,7 +35,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mobilevos.apis import BACKENDS, build_segmenter  # noqa: E402
-from mobilevos.inference import MEMORY_SHORTHANDS, VideoInferencer, parse_memory, read_annotation  # noqa: E402
+from mobilevos.inference import (MEMORY_SHORTHANDS, VideoInferencer, parse_memory,  # noqa: E402
+                                 read_annotation)
 from mobilevos.inference.segment_stream import segment_stream  # noqa: E402
 from mobilevos.inference.video_source import open_source  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
@@ -61,7 +62,10 @@ def parse_args(argv=None):
     parser.add_argument('--overlay', action='store_true', help='also write overlays/<frame>.jpg (--frames)')
     parser.add_argument('--overlay-video', help='write the masks blended over the frames as this MP4')
     parser.add_argument('--alpha-video', help='write an alpha matte (white on the objects) as this MP4')
-    parser.add_argument('--max-frames', type=int, default=None, help='live sources: stop after this many frames; video files: refuse longer ones')
+    parser.add_argument('--max-frames',
+                        type=int,
+                        default=None,
+                        help='live sources: stop after this many frames; video files: refuse longer ones')
     parser.add_argument('--memory', default=None, help="memory policy (default: the config's test_memory)")
     parser.add_argument(
         '--size',

@@ -25,7 +25,11 @@ PathLike = Union[str, os.PathLike]
 
 
 def _open_container(url: str, what: str, options: Optional[dict] = None, fmt: Optional[str] = None):
-    """``av.open`` with errors as :class:`InferenceInputError` naming ``what``; returns (container, stream)."""
+    """``(container, first video stream)`` of ``av.open``, errors as :class:`InferenceInputError`.
+
+    Raises:
+        InferenceInputError: ffmpeg cannot open ``url``, or it holds no video stream.
+    """
     import av  # optional dependency (requirements/demo.txt): imported only when a video is read
     try:
         container = av.open(url, format=fmt, options=options or {}, timeout=(10.0, 10.0))
@@ -87,10 +91,12 @@ class VideoFileSource:
             self.size = (stream.codec_context.height, stream.codec_context.width)
             self.num_frames = int(stream.frames) or None
             if self.num_frames is None and stream.duration and stream.average_rate:
-                self.num_frames = round(float(stream.duration * stream.time_base * stream.average_rate)) or None
+                self.num_frames = round(float(
+                    stream.duration * stream.time_base * stream.average_rate)) or None
             self.fps = float(stream.average_rate) if stream.average_rate else 24.0
             if self.size[0] <= 0 or self.size[1] <= 0:
-                raise InferenceInputError(f'video {self.path} has no frame size in its header (corrupt file?)')
+                raise InferenceInputError(
+                    f'video {self.path} has no frame size in its header (corrupt file?)')
         finally:
             container.close()
         if max_frames is not None and self.num_frames is not None and self.num_frames > max_frames:
@@ -111,7 +117,8 @@ class VideoFileSource:
                                               '(the limit)')
                 yield frame.to_ndarray(format='rgb24')  # (H, W, 3) uint8
         except av.FFmpegError as err:
-            raise InferenceInputError(f'video {self.path} cannot be decoded after frame {count}: {err}') from err
+            raise InferenceInputError(
+                f'video {self.path} cannot be decoded after frame {count}: {err}') from err
         finally:
             container.close()
 
@@ -166,8 +173,8 @@ class LiveSource:
             self._ready.wait_for(lambda: self._latest is not None or self._finished, timeout=10.0)
         if self._latest is None:
             self.close()
-            raise InferenceInputError(f'live source {self.url} delivered no frame within 10 s'
-                                      + (f': {self._error}' if self._error else ''))
+            raise InferenceInputError(f'live source {self.url} delivered no frame within 10 s' +
+                                      (f': {self._error}' if self._error else ''))
         self.size: Tuple[int, int] = tuple(self._latest.shape[:2])
 
     @property

@@ -49,15 +49,17 @@ class VideoWriter:
         import av
         image = np.asarray(image)
         if image.dtype != np.uint8 or not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
-            raise ValueError(f'VideoWriter({self.path}): expected (H, W, 3) or (H, W) uint8, got {image.shape} '
-                             f'{image.dtype}')
+            raise ValueError(
+                f'VideoWriter({self.path}): expected (H, W, 3) or (H, W) uint8, got {image.shape} '
+                f'{image.dtype}')
         if image.ndim == 2:
             image = np.repeat(image[:, :, None], 3, axis=2)
         if self._container is None:
             self._open(*image.shape[:2])
         if tuple(image.shape[:2]) != self._size:
-            raise ValueError(f'VideoWriter({self.path}): frame {self.num_frames} is {image.shape[:2]}, the first '
-                             f'{self._size}; all frames must have the same size')
+            raise ValueError(
+                f'VideoWriter({self.path}): frame {self.num_frames} is {image.shape[:2]}, the first '
+                f'{self._size}; all frames must have the same size')
         pad_h, pad_w = self._stream.height - image.shape[0], self._stream.width - image.shape[1]
         if pad_h or pad_w:
             image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode='edge')

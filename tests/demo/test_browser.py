@@ -65,7 +65,8 @@ def app_url(files):
     log = open(files['root'] / 'app.log', 'w')
     process = subprocess.Popen([
         sys.executable,
-        osp.join(ROOT, 'tools', 'demo', 'app.py'), '--config', files['config'], '--ckpt', files['ckpt'], '--port',
+        osp.join(ROOT, 'tools', 'demo', 'app.py'), '--config', files['config'], '--ckpt', files['ckpt'],
+        '--port',
         str(port), '--max-frames',
         str(MAX_FRAMES), '--work-dir',
         str(files['root'] / 'runs')
@@ -98,7 +99,8 @@ def browser(files):
     options.binary_location = CHROMIUM
     for flag in ('--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-                 '--disable-dev-shm-usage', '--window-size=1280,1000', f'--user-data-dir={files["root"] / "chrome"}'):
+                 '--disable-dev-shm-usage', '--window-size=1280,1000',
+                 f'--user-data-dir={files["root"] / "chrome"}'):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     yield driver

@@ -13,7 +13,8 @@ from tests.inference.test_video_source import make_mp4
 from tests.models.vos.tiny import build_tiny
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location('demo_pipeline', osp.join(ROOT, 'tools', 'demo', 'pipeline.py'))
+_spec = importlib.util.spec_from_file_location('demo_pipeline', osp.join(ROOT, 'tools', 'demo',
+                                                                         'pipeline.py'))
 pipeline = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(pipeline)
 
@@ -48,7 +49,8 @@ def test_first_mask_errors_name_the_problem(tmp_path):
 def test_run_zip_and_toggles(tmp_path):
     gt = make_mp4(tmp_path / 'clip.mp4', length=6, size=32)
     inferencer = VideoInferencer(build_tiny(seed=2), memory='fifo:2')
-    result = pipeline.run_demo(inferencer, str(tmp_path / 'clip.mp4'), gt[0], davis_palette(), str(tmp_path / 'run'))
+    result = pipeline.run_demo(inferencer, str(tmp_path / 'clip.mp4'), gt[0], davis_palette(),
+                               str(tmp_path / 'run'))
     assert result.num_frames == 6 and result.object_ids == [1, 2]
     with zipfile.ZipFile(result.zip_path) as archive:
         assert sorted(archive.namelist()) == [f'{t:05d}.png' for t in range(6)]

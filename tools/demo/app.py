@@ -37,7 +37,10 @@ def parse_args(argv=None):
     parser.add_argument('--deploy-dir', default=None, help='graphs written by tools/deploy.py (onnxruntime)')
     parser.add_argument('--precision', default=None, help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--memory', default=None, help="memory policy (default: the config's test_memory)")
-    parser.add_argument('--size', type=int, default=None, help='process frames at this shorter side (e.g. 480)')
+    parser.add_argument('--size',
+                        type=int,
+                        default=None,
+                        help='process frames at this shorter side (e.g. 480)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--max-frames', type=int, default=900, help='refuse videos longer than this')
     parser.add_argument('--host', default='127.0.0.1', help='address to serve on (default: loopback only)')
@@ -49,8 +52,9 @@ def parse_args(argv=None):
 def load_inferencer(args):
     """The model of ``args`` in a :class:`VideoInferencer`; a missing checkpoint says how to make one."""
     if args.backend == 'torch' and not osp.isfile(args.ckpt):
-        hint = (' It is the quickstart\'s student: run `bash tools/quickstart.sh` (about 12 minutes) to make it,'
-                if args.ckpt == DEFAULT_CKPT else '')
+        hint = (
+            ' It is the quickstart\'s student: run `bash tools/quickstart.sh` (about 12 minutes) to make it,'
+            if args.ckpt == DEFAULT_CKPT else '')
         raise UserError(f'checkpoint {args.ckpt} does not exist.{hint} or pass --config CONFIG --ckpt CKPT '
                         '(an untrained one: python tools/misc/init_checkpoint.py CONFIG OUT.pth)')
     from mobilevos.apis import build_segmenter
@@ -116,12 +120,15 @@ def build_app(inferencer, work_dir: str, max_frames: int, model_name: str = ''):
                                        on_frame=lambda done, total: progress((done, total), unit='frames'))
         except Exception as err:  # noqa: BLE001 - shown in the page, never as a stack trace
             return (_error(err), ) + none
-        state = dict(video=video, masks_dir=result.masks_dir, palette=palette.tolist(),
+        state = dict(video=video,
+                     masks_dir=result.masks_dir,
+                     palette=palette.tolist(),
                      out=osp.dirname(result.overlay_video))
         ids_text = [str(i) for i in result.object_ids]
         status = (f'Done: {result.num_frames} frames, {len(result.object_ids)} objects, '
                   f'{result.fps:.1f} frames/s.')
-        return status, result.overlay_video, gr.update(choices=ids_text, value=ids_text), result.zip_path, state
+        return status, result.overlay_video, gr.update(choices=ids_text,
+                                                       value=ids_text), result.zip_path, state
 
     def on_toggle(visible, state):
         if not state:
@@ -140,7 +147,9 @@ def build_app(inferencer, work_dir: str, max_frames: int, model_name: str = ''):
         state = gr.State(None)
         with gr.Row():
             with gr.Column():
-                video = gr.File(label='Video (mp4, mkv, webm, avi, ...)', elem_id='video_input', type='filepath')
+                video = gr.File(label='Video (mp4, mkv, webm, avi, ...)',
+                                elem_id='video_input',
+                                type='filepath')
                 sample = gr.Button('Synthetic sample', elem_id='sample_btn')
                 mask_file = gr.File(label='First-frame mask (palette PNG, optional)',
                                     elem_id='mask_input',
@@ -157,7 +166,8 @@ def build_app(inferencer, work_dir: str, max_frames: int, model_name: str = ''):
                 status = gr.Markdown('', elem_id='status')
                 overlay = gr.Video(label='Overlay', elem_id='overlay_video', interactive=False, height=400)
                 objects = gr.CheckboxGroup(label='Objects shown', choices=[], elem_id='objects')
-                masks_zip = gr.File(label='Masks (zip of DAVIS palette PNGs)', elem_id='masks_zip',
+                masks_zip = gr.File(label='Masks (zip of DAVIS palette PNGs)',
+                                    elem_id='masks_zip',
                                     interactive=False)
         video.change(on_video, [video], [drawing, status])
         sample.click(on_sample, [], [video, mask_file, status])

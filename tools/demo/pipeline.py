@@ -26,7 +26,9 @@ MAX_DRAWN_OBJECTS = 6
 
 def brush_colours() -> List[str]:
     """``#rrggbb`` of objects ``1..MAX_DRAWN_OBJECTS`` in the DAVIS palette."""
-    return ['#%02x%02x%02x' % tuple(int(c) for c in davis_palette()[i]) for i in range(1, MAX_DRAWN_OBJECTS + 1)]
+    return [
+        '#%02x%02x%02x' % tuple(int(c) for c in davis_palette()[i]) for i in range(1, MAX_DRAWN_OBJECTS + 1)
+    ]
 
 
 def make_sample(out_dir: str, num_frames: int = 24, size=(96, 128), seed: int = 0, index: int = 0):
@@ -67,11 +69,12 @@ def mask_from_drawing(layers: Sequence[np.ndarray], size) -> np.ndarray:
         if layer.ndim != 3 or layer.shape[2] != 4:
             continue
         if layer.shape[:2] != tuple(size):
-            raise InferenceInputError(f'the drawing is {layer.shape[1]}x{layer.shape[0]} (WxH) but the video is '
-                                      f'{size[1]}x{size[0]}: draw on the first frame shown after the upload')
+            raise InferenceInputError(
+                f'the drawing is {layer.shape[1]}x{layer.shape[0]} (WxH) but the video is '
+                f'{size[1]}x{size[0]}: draw on the first frame shown after the upload')
         drawn = layer[..., 3] > 127
         rgb = layer[drawn][:, :3].astype(np.int32)  # (N, 3)
-        nearest = np.argmin(((rgb[:, None, :] - colours[None]) ** 2).sum(-1), axis=1)  # (N, )
+        nearest = np.argmin(((rgb[:, None, :] - colours[None])**2).sum(-1), axis=1)  # (N, )
         ids[drawn] = (nearest + 1).astype(np.uint8)
     return ids
 
@@ -83,8 +86,8 @@ def first_mask(video: str, mask_file: Optional[str], layers, size) -> tuple:
         ids, palette = annotation.ids, annotation.palette
     else:
         ids, palette = mask_from_drawing(layers, size), davis_palette()
-    check_first_mask(ids, size, 'the first-frame mask' + (f' {osp.basename(mask_file)}' if mask_file else
-                                                          ' (drawn)'))
+    check_first_mask(ids, size,
+                     'the first-frame mask' + (f' {osp.basename(mask_file)}' if mask_file else ' (drawn)'))
     return ids, palette
 
 
@@ -119,7 +122,13 @@ def run_demo(inferencer: VideoInferencer,
     source = VideoFileSource(video, max_frames=max_frames)
     masks_dir = osp.join(out_dir, 'masks')
     overlay = osp.join(out_dir, 'overlay.mp4')
-    summary = segment_stream(inferencer, source, ids, palette, masks_dir, overlay_video=overlay, on_frame=on_frame)
+    summary = segment_stream(inferencer,
+                             source,
+                             ids,
+                             palette,
+                             masks_dir,
+                             overlay_video=overlay,
+                             on_frame=on_frame)
     zip_path = zip_masks(masks_dir, osp.join(out_dir, 'masks.zip'))
     return DemoResult(masks_dir, zip_path, overlay, summary.object_ids, summary.num_frames, summary.fps)
 
