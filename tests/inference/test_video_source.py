@@ -117,3 +117,47 @@ def test_folder_source_reads_frames_lazily(tmp_path):
     source = FolderSource(video['frames'])
     assert source.size == (32, 32) and source.num_frames == 4
     assert [f.shape for f in source] == [(32, 32, 3)] * 4
+
+
+def test_infer_tool_streams_a_video_file(tmp_path, capsys):
+    import importlib.util
+    import os
+    import os.path as osp
+
+    import torch
+
+    from mobilevos.utils.io import write_mask
+    from tests.models.vos.tiny import TINY_MODEL
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    spec = importlib.util.spec_from_file_location('tools_infer_video', osp.join(root, 'tools', 'infer.py'))
+    infer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(infer)
+    (tmp_path / 'tiny.py').write_text(f'model = {TINY_MODEL!r}\n')
+    torch.save(dict(state_dict=build_tiny(seed=5).state_dict(), meta={}), tmp_path / 'tiny.pth')
+    gt = make_mp4(tmp_path / 'clip.mp4', length=20, size=64)
+    write_mask(tmp_path / 'first.png', gt[0])
+    out = tmp_path / 'out'
+    rc = infer.main([
+        str(tmp_path / 'tiny.py'),
+        str(tmp_path / 'tiny.pth'), '--video',
+        str(tmp_path / 'clip.mp4'), '--mask',
+        str(tmp_path / 'first.png'), '--out',
+        str(out), '--overlay-video',
+        str(out / 'overlay.mp4'), '--alpha-video',
+        str(out / 'alpha.mp4'), '--no-progress'
+    ])
+    printed = capsys.readouterr().out
+    assert rc == 0
+    assert 'RSS at start:' in printed and 'RSS at end:' in printed and 'frames/s achieved' in printed
+    assert sorted(f for f in os.listdir(out) if f.endswith('.png')) == [f'{t:05d}.png' for t in range(20)]
+    assert count_video_frames(out / 'overlay.mp4') == 20 and count_video_frames(out / 'alpha.mp4') == 20
+    # a mask of another size is refused before any frame is segmented, naming the file
+    write_mask(tmp_path / 'small.png', gt[0][:32])
+    assert infer.main([
+        str(tmp_path / 'tiny.py'),
+        str(tmp_path / 'tiny.pth'), '--video',
+        str(tmp_path / 'clip.mp4'), '--mask',
+        str(tmp_path / 'small.png'), '--out',
+        str(tmp_path / 'out2'), '--no-progress'
+    ]) != 0
+    assert 'small.png is 64x32 (WxH)' in capsys.readouterr().err
