@@ -22,7 +22,7 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(osp.dirname(HERE)))  # the checkout (and projects/ plugins)
 sys.path.insert(0, HERE)
 
-from mobilevos.utils.cli import UserError  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
 DEFAULT_CONFIG = 'configs/distill_r50_to_mbv2.py'
 #: Where bash tools/quickstart.sh writes the distilled student (STUDENT_ITERS=160 by default).
@@ -46,17 +46,18 @@ def parse_args(argv=None):
     parser.add_argument('--host', default='127.0.0.1', help='address to serve on (default: loopback only)')
     parser.add_argument('--port', type=int, default=7860)
     parser.add_argument('--work-dir', default=None, help='where runs are written (default: a temp folder)')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
 def load_inferencer(args):
     """The model of ``args`` in a :class:`VideoInferencer`; a missing checkpoint says how to make one."""
     if args.backend == 'torch' and not osp.isfile(args.ckpt):
-        hint = (
-            ' It is the quickstart\'s student: run `bash tools/quickstart.sh` (about 12 minutes) to make it,'
-            if args.ckpt == DEFAULT_CKPT else '')
-        raise UserError(f'checkpoint {args.ckpt} does not exist.{hint} or pass --config CONFIG --ckpt CKPT '
-                        '(an untrained one: python tools/misc/init_checkpoint.py CONFIG OUT.pth)')
+        make = ''
+        if args.ckpt == DEFAULT_CKPT:
+            make = 'it is the quickstart\'s student: run `bash tools/quickstart.sh` (about 12 min) to make it, or '
+        raise UserError(f'checkpoint {args.ckpt} does not exist: {make}pass --config CONFIG --ckpt CKPT '
+                        '(untrained weights: python tools/misc/init_checkpoint.py CONFIG OUT.pth)')
     from mobilevos.apis import build_segmenter
     from mobilevos.inference import VideoInferencer, parse_memory
     segmenter = build_segmenter(args.config,
@@ -176,13 +177,10 @@ def build_app(inferencer, work_dir: str, max_frames: int, model_name: str = ''):
     return app
 
 
+@tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    try:
-        inferencer = load_inferencer(args)
-    except UserError as err:
-        print(f'error: {err}', file=sys.stderr)
-        return 1
+    inferencer = load_inferencer(args)  # a UserError (e.g. no checkpoint) is one line on stderr
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='mobilevos_demo_')
     os.makedirs(work_dir, exist_ok=True)
     app = build_app(inferencer, work_dir, args.max_frames, osp.basename(args.ckpt))
