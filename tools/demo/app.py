@@ -55,7 +55,7 @@ def load_inferencer(args):
     if args.backend == 'torch' and not osp.isfile(args.ckpt):
         make = ''
         if args.ckpt == DEFAULT_CKPT:
-            make = 'it is the quickstart\'s student: run `bash tools/quickstart.sh` (about 12 min) to make it, or '
+            make = 'it is the quickstart\'s student: run `bash tools/quickstart.sh` (~12 min) to make it, or '
         raise UserError(f'checkpoint {args.ckpt} does not exist: {make}pass --config CONFIG --ckpt CKPT '
                         '(untrained weights: python tools/misc/init_checkpoint.py CONFIG OUT.pth)')
     from mobilevos.apis import build_segmenter
