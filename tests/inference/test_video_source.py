@@ -13,7 +13,6 @@ from mobilevos.visualization.video_writer import VideoWriter, count_video_frames
 from tests.inference.synthetic_video import object_masks, write_video
 from tests.models.vos.tiny import build_tiny
 
-pytest.importorskip('av', reason='PyAV (requirements/demo.txt) is needed for video files')
 
 
 def make_mp4(path, length=20, size=64, fps=24.0):
