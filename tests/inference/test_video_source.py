@@ -14,7 +14,6 @@ from tests.inference.synthetic_video import object_masks, write_video
 from tests.models.vos.tiny import build_tiny
 
 
-
 def make_mp4(path, length=20, size=64, fps=24.0):
     """A synthetic MP4 of moving squares; returns the ``(T, H, W)`` ids drawn."""
     gt = object_masks(length, size, ids=(1, 2), late=None)
