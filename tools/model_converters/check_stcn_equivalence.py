@@ -31,8 +31,8 @@ from PIL import Image
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'stcn_r50_davis-ytvos.py')
-#: STCN's input normalisation, applied as our data preprocessor does, ``(x - 255 mean) / (255 std)``, so that both
-#: networks get bitwise the same input (STCN's ``(x / 255 - mean) / std`` differs by float32 rounding only).
+#: STCN's input normalisation, applied as our data preprocessor does, ``(x - 255 mean) / (255 std)``, so
+#: that both networks get bitwise the same input (STCN's ``(x / 255 - mean) / std`` differs by rounding only).
 MEAN, STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)
 #: Two ellipses: centre (y, x), velocity per frame, radii, all as fractions of the frame size.
 OBJECTS = ((0.4, 0.3, 0.004, 0.012, 0.18, 0.12), (0.6, 0.7, -0.006, -0.01, 0.15, 0.16))
