@@ -289,12 +289,19 @@ def test_teacher_checkpoint_with_a_renamed_key(tmp_path, capsys):
 # -- every tool ---------------------------------------------------------------------------------------------
 
 
+#: Commands that cannot import mobilevos in every run, and why.
+NOT_MOBILEVOS_ENV = {
+    'tools/model_converters/check_stcn_equivalence.py':
+    "its first step runs in STCN's environment, without mobilevos",
+}
+
+
 def test_every_tool_follows_the_policy(capsys):
     """Each command in ``tools/`` (a ``*.py`` run as ``__main__``) has its main wrapped by ``tool_main``."""
     paths = []
     for path in sorted(glob.glob(osp.join(ROOT, 'tools', '**', '*.py'), recursive=True)):
         with open(path, encoding='utf-8') as f:
-            if "__name__ == '__main__'" in f.read():
+            if "__name__ == '__main__'" in f.read() and osp.relpath(path, ROOT) not in NOT_MOBILEVOS_ENV:
                 paths.append(path)
     assert len(paths) >= 13
     for path in paths:
