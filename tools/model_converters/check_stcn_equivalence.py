@@ -125,7 +125,7 @@ def run_stcn(args) -> None:
     network = STCN()
     if args.dtype == 'float64':
         network.load_state_dict(torch.load(weights))
-        network.double().eval()  # random_stcn leaves the float32 network in eval mode; STCN() starts in train mode
+        network.double().eval()  # STCN() starts in train mode (random_stcn ends in eval mode)
         rgb = rgb.double()
     else:
         random_stcn(network, rgb, labels)
