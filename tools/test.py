@@ -17,7 +17,6 @@ submission folder (``Annotations/<video>/<frame>.png``) instead of scores.
 """
 import argparse
 import json
-import os
 import os.path as osp
 import sys
 
@@ -28,7 +27,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mobilevos.apis import (BACKENDS, build_runner, build_segmenter, check_backend_args,  # noqa: E402
                             prepare_test_config)
 from mobilevos.engine.loops import unwrap_vos_network  # noqa: E402
-from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
+from mobilevos.utils.cli import (UserError, add_runner_arguments, config_keys_in_errors,  # noqa: E402
+                                 parse_runner_args, tool_main)
 
 
 def parse_args(argv=None):
@@ -46,16 +46,8 @@ def parse_args(argv=None):
                         help='onnxruntime: segment with the exported graphs in --deploy-dir (CPU)')
     parser.add_argument('--deploy-dir', help='folder written by tools/deploy.py from CONFIG and CKPT')
     parser.add_argument('--precision', help='variant of the exported graphs (fp32, int8)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    add_debug_argument(parser)
-    parser.add_argument('--verbose', action='store_true',
-                        help='also print the environment, config, hook and weight-initialisation reports '
-                        '(always in the log file)')
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser)
+    return parse_runner_args(parser, argv)
 
 
 @tool_main

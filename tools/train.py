@@ -14,7 +14,6 @@ checkpoint that does not fit) ends with ``error: ...`` and exit status 1;
 Configs are Python files and are executed: only run configs you trust.
 """
 import argparse
-import os
 import os.path as osp
 import sys
 
@@ -24,7 +23,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmengine.config import Config, DictAction  # noqa: E402
 
 from mobilevos.apis import prepare_train_config, build_runner  # noqa: E402
-from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
+from mobilevos.utils.cli import (UserError, add_runner_arguments, config_keys_in_errors,  # noqa: E402
+                                 parse_runner_args, tool_main)
 
 
 def parse_args(argv=None):
@@ -45,19 +45,8 @@ def parse_args(argv=None):
                         nargs='+',
                         action=DictAction,
                         help='override config settings, e.g. train_cfg.max_iters=100 model.omega=0.5')
-    parser.add_argument('--launcher',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none',
-                        help='job launcher; use "pytorch" under torchrun')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    add_debug_argument(parser)
-    parser.add_argument('--verbose', action='store_true',
-                        help='also print the environment, config, hook and weight-initialisation reports '
-                        '(always in the log file)')
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_arguments(parser, launcher_help='job launcher; use "pytorch" under torchrun')
+    return parse_runner_args(parser, argv)
 
 
 @tool_main

@@ -36,8 +36,9 @@ Usage in a tool::
 """
 import contextlib
 import functools
+import os
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, Namespace
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, List, Optional, Sequence
 
@@ -114,6 +115,29 @@ def add_debug_argument(parser: ArgumentParser) -> None:
     parser.add_argument(DEBUG_FLAG,
                         action='store_true',
                         help='show the full traceback of an error instead of one line')
+
+
+def add_runner_arguments(parser: ArgumentParser, launcher_help: Optional[str] = None) -> None:
+    """Add the options shared by the runner tools (``tools/train.py``, ``tools/test.py``).
+
+    ``--launcher``, ``--local_rank`` (``--local-rank``), ``--debug`` and
+    ``--verbose``; parse with :func:`parse_runner_args`.
+    """
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+                        help=launcher_help)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
+    parser.add_argument('--verbose', action='store_true',
+                        help='also print the environment, config, hook and weight-initialisation reports '
+                        '(always in the log file)')
+
+
+def parse_runner_args(parser: ArgumentParser, argv: Optional[Sequence[str]] = None) -> Namespace:
+    """Parse a runner tool's ``argv``; set ``LOCAL_RANK`` from ``--local_rank`` unless already set."""
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def error_message(err: BaseException) -> str:
