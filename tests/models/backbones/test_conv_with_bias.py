@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from mobilevos.models.backbones import Conv2dWithBias
-from mobilevos.registry import MODELS
+from tests.models.backbones.resnets import stride16_resnet
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -21,15 +21,7 @@ def test_bias_is_kept_even_when_the_builder_asks_for_none():
 
 
 def test_resnet18_value_encoder_matches_stcns_value_encoder_keys():
-    encoder = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=18,
-             in_channels=5,
-             num_stages=3,
-             out_indices=(2, ),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1),
-             conv_cfg=dict(type='mobilevos.Conv2dWithBias')))
+    encoder = stride16_resnet(18, in_channels=5, conv_cfg=dict(type='mobilevos.Conv2dWithBias'))
     convs = [m for m in encoder.modules() if isinstance(m, nn.Conv2d)]
     assert convs and all(isinstance(m, Conv2dWithBias) for m in convs)
     with open(osp.join(ROOT, 'tools', 'model_converters', 'stcn_state_dict_shapes.json')) as f:

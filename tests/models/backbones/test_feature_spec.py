@@ -5,17 +5,12 @@ import torch.nn as nn
 
 from mobilevos.models.backbones import probe_feature_spec
 from mobilevos.registry import MODELS
+from tests.models.backbones.resnets import stride16_resnet
 from tests.models.vos.tiny import make_clip, moving_squares, tiny_cfg
 
 
 def test_probe_reads_mmseg_resnet_and_leaves_it_untouched():
-    backbone = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=18,
-             num_stages=3,
-             out_indices=(0, 1, 2),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1)))
+    backbone = stride16_resnet(18, out_indices=(0, 1, 2))
     backbone.train()
     before = {k: v.clone() for k, v in backbone.state_dict().items()}
     spec = probe_feature_spec(backbone, 3, 64)
@@ -27,13 +22,7 @@ def test_probe_reads_mmseg_resnet_and_leaves_it_untouched():
 
 
 def test_probe_error_names_the_backbone():
-    backbone = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=18,
-             num_stages=3,
-             out_indices=(2, ),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1)))
+    backbone = stride16_resnet(18)
     with pytest.raises(ValueError, match=r'value_encoder \(mmseg.ResNet\).*5 input channels'):
         probe_feature_spec(backbone, 5, 64, name='value_encoder (mmseg.ResNet)')
 

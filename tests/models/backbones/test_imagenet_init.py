@@ -15,6 +15,7 @@ from mobilevos.models.backbones import IMAGENET_URLS, ImageNetPretrainedInit
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import CheckpointMismatchError
 from mobilevos.utils.cli import MissingDataError, config_keys_in_errors
+from tests.models.backbones.resnets import stride16_resnet
 
 HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(osp.dirname(osp.dirname(HERE)))
@@ -92,13 +93,7 @@ def test_mobilenet_v2_value_encoder_from_torchvision(tmp_path):
 
 def test_wrong_shapes_are_an_error(tmp_path):
     fake_imagenet('resnet18', tmp_path / 'resnet18.pth')
-    encoder = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=50,
-             num_stages=3,
-             out_indices=(2, ),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1)))
+    encoder = stride16_resnet(50)
     with pytest.raises(CheckpointMismatchError, match=r'resnet18\.pth does not fit ResNet: .*other shapes'):
         ImageNetPretrainedInit(str(tmp_path / 'resnet18.pth'), mapping='torchvision_resnet')(encoder)
 
@@ -108,13 +103,7 @@ def test_a_cached_url_is_read_from_the_hub_cache(tmp_path, monkeypatch):
     (tmp_path / 'hub' / 'checkpoints').mkdir(parents=True)
     r18 = fake_imagenet('resnet18',
                         tmp_path / 'hub' / 'checkpoints' / osp.basename(IMAGENET_URLS['resnet18']))
-    encoder = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=18,
-             num_stages=3,
-             out_indices=(2, ),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1)))
+    encoder = stride16_resnet(18)
     ImageNetPretrainedInit(IMAGENET_URLS['resnet18'], mapping='torchvision_resnet')(encoder)
     assert torch.equal(encoder.layer3[1].conv2.weight, r18['layer3.1.conv2.weight'])
 
@@ -123,13 +112,7 @@ def test_offline_url_names_the_url_and_the_config_key(tmp_path, monkeypatch):
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
     url = 'http://127.0.0.1:9/models/resnet50-0676ba61.pth'  # nothing listens there: like being offline
     cfg = Config(dict(model=dict(key_encoder=dict(type='mmseg.ResNet', init_cfg=dict(checkpoint=url)))))
-    encoder = MODELS.build(
-        dict(type='mmseg.ResNet',
-             depth=50,
-             num_stages=3,
-             out_indices=(2, ),
-             strides=(1, 2, 2),
-             dilations=(1, 1, 1)))
+    encoder = stride16_resnet(50)
     with pytest.raises(MissingDataError) as info:
         with config_keys_in_errors(cfg):
             ImageNetPretrainedInit(url, mapping='torchvision_resnet')(encoder)
