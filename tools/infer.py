@@ -34,9 +34,8 @@ import sys
 # Make `projects.*` plugins importable when run from a checkout.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mobilevos.apis import BACKENDS, build_segmenter  # noqa: E402
-from mobilevos.inference import (MEMORY_SHORTHANDS, VideoInferencer, parse_memory,  # noqa: E402
-                                 read_annotation)
+from mobilevos.apis import BACKENDS, build_inferencer  # noqa: E402
+from mobilevos.inference import MEMORY_SHORTHANDS, read_annotation  # noqa: E402
 from mobilevos.inference.segment_stream import segment_stream  # noqa: E402
 from mobilevos.inference.video_source import open_source  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
@@ -90,14 +89,8 @@ def main(argv=None) -> int:
     if osp.exists(args.out) and not osp.isdir(args.out):
         raise UserError(f'--out {args.out} is a file; --out names the folder for the masks '
                         '(a new or an existing folder)')
-    memory = parse_memory(args.memory) if args.memory is not None else None
-    segmenter = build_segmenter(args.config,
-                                args.checkpoint,
-                                backend=args.backend,
-                                deploy_dir=args.deploy_dir,
-                                precision=args.precision,
-                                device=args.device)
-    inferencer = VideoInferencer(segmenter, memory=memory, device=args.device, size=args.size)
+    inferencer = build_inferencer(args.config, args.checkpoint, args.memory, args.size, args.backend,
+                                  args.deploy_dir, args.precision, args.device)
     if args.frames is None or args.overlay_video or args.alpha_video:
         return _segment_stream(args, inferencer)
     summary = inferencer(args.frames, args.mask, args.out, overlay=args.overlay, show_progress=not args.no_progress)

@@ -16,7 +16,7 @@ Checkpoints are read with ``weights_only=True``.
 import os
 import os.path as osp
 from collections.abc import Mapping
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 import torch
 import torch.nn as nn
@@ -26,6 +26,9 @@ from mmengine.utils import import_modules_from_strings
 from mobilevos.deploy.runtime import ONNXRuntimeNetwork, load_runtime
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import STUDENT_PREFIX, load_weights
+
+if TYPE_CHECKING:
+    from mobilevos.inference import VideoInferencer
 
 ConfigLike = Union[str, os.PathLike, Config]
 
@@ -166,3 +169,33 @@ def build_segmenter(config: ConfigLike,
                         precision=precision,
                         num_threads=num_threads,
                         source=source)
+
+
+def build_inferencer(config: ConfigLike,
+                     checkpoint: Optional[Union[str, os.PathLike]] = None,
+                     memory: Optional[str] = None,
+                     size: Optional[int] = None,
+                     backend: str = 'torch',
+                     deploy_dir: Optional[str] = None,
+                     precision: Optional[str] = None,
+                     device: Union[str, torch.device] = 'cpu') -> 'VideoInferencer':
+    """A ``VideoInferencer`` around :func:`build_segmenter` (what ``tools/infer.py`` and the demo run).
+
+    Args:
+        config / checkpoint / backend / deploy_dir / precision / device: see :func:`build_segmenter`.
+        memory: a ``--memory`` text (see :func:`mobilevos.inference.parse_memory`), read before
+            the model is built; ``None`` for the network's ``test_memory``.
+        size: process frames at this shorter side; ``None`` keeps their size.
+
+    Raises:
+        ValueError: a bad ``memory`` text, or see :func:`build_segmenter`.
+    """
+    from mobilevos.inference import VideoInferencer, parse_memory  # only this function needs them
+    memory_cfg = parse_memory(memory) if memory is not None else None
+    segmenter = build_segmenter(config,
+                                checkpoint,
+                                backend=backend,
+                                deploy_dir=deploy_dir,
+                                precision=precision,
+                                device=device)
+    return VideoInferencer(segmenter, memory=memory_cfg, device=device, size=size)

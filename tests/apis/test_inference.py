@@ -4,7 +4,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mobilevos.apis import build_segmenter, check_backend_args, init_model, network_config
+from mobilevos.apis import build_inferencer, build_segmenter, check_backend_args, init_model, network_config
 from mobilevos.utils.checkpoint import CheckpointMismatchError, UnsafeCheckpointError
 from tests.models.vos.tiny import TINY_MODEL, build_tiny
 
@@ -103,6 +103,17 @@ def test_build_segmenter_torch_is_init_model_and_loads_into_a_given_network(conf
     network = build_tiny(seed=4)
     assert build_segmenter(configs['plain'], tmp_path / 'plain.pth', network=network) is network
     assert same_weights(network, trained)
+
+
+def test_build_inferencer_wraps_the_segmenter_with_the_memory_text_and_size(configs, trained, tmp_path):
+    torch.save(trained.state_dict(), tmp_path / 'plain.pth')
+    inferencer = build_inferencer(configs['plain'], tmp_path / 'plain.pth', memory='fifo:3', size=48)
+    assert same_weights(inferencer.model, trained)
+    assert inferencer.memory == dict(type='FIFOMemory', size=3)
+    assert inferencer.size == 48
+    # the memory text is read first: a typo fails before the (missing) config is opened
+    with pytest.raises(ValueError, match='fifo:x'):
+        build_inferencer(str(tmp_path / 'nothing.py'), memory='fifo:x')
 
 
 def test_onnxruntime_segmenter_reuses_a_given_network(configs, trained, tmp_path, monkeypatch):

@@ -58,16 +58,9 @@ def load_inferencer(args):
             make = 'it is the quickstart\'s student: run `bash tools/quickstart.sh` (~12 min) to make it, or '
         raise UserError(f'checkpoint {args.ckpt} does not exist: {make}pass --config CONFIG --ckpt CKPT '
                         '(untrained weights: python tools/misc/init_checkpoint.py CONFIG OUT.pth)')
-    from mobilevos.apis import build_segmenter
-    from mobilevos.inference import VideoInferencer, parse_memory
-    segmenter = build_segmenter(args.config,
-                                args.ckpt,
-                                backend=args.backend,
-                                deploy_dir=args.deploy_dir,
-                                precision=args.precision,
-                                device=args.device)
-    memory = parse_memory(args.memory) if args.memory is not None else None
-    return VideoInferencer(segmenter, memory=memory, device=args.device, size=args.size)
+    from mobilevos.apis import build_inferencer
+    return build_inferencer(args.config, args.ckpt, args.memory, args.size, args.backend, args.deploy_dir,
+                            args.precision, args.device)
 
 
 def _error(err: BaseException) -> str:
