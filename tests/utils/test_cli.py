@@ -1,10 +1,11 @@
 """The tool error policy: user errors in one line (exit 1), bugs and --debug with a traceback."""
 import argparse
+import os
 
 import pytest
 
-from mobilevos.utils.cli import (MissingDataError, UserError, add_debug_argument, config_keys_in_errors,
-                                 keys_holding, tool_main)
+from mobilevos.utils.cli import (MissingDataError, UserError, add_debug_argument, add_runner_arguments,
+                                 config_keys_in_errors, keys_holding, parse_runner_args, tool_main)
 
 
 def _tool(exception=None, status=None):
@@ -69,3 +70,17 @@ def test_missing_data_names_the_config_keys():
         '  --cfg-options test_dataloader.dataset.data_root=PATH'
     ]
     assert info.value.path == 'data/DAVIS'
+
+
+def test_runner_arguments_set_local_rank_unless_the_launcher_did(monkeypatch):
+    parser = argparse.ArgumentParser()
+    add_runner_arguments(parser, launcher_help='job launcher')
+    monkeypatch.delenv('LOCAL_RANK', raising=False)
+    args = parse_runner_args(parser, ['--launcher', 'pytorch', '--local-rank', '3', '--debug', '--verbose'])
+    assert (args.launcher, args.local_rank, args.debug, args.verbose) == ('pytorch', 3, True, True)
+    assert os.environ['LOCAL_RANK'] == '3'
+    monkeypatch.setenv('LOCAL_RANK', '1')  # torchrun sets it: kept
+    assert parse_runner_args(parser, ['--local_rank', '2']).launcher == 'none'
+    assert os.environ['LOCAL_RANK'] == '1'
+    with pytest.raises(SystemExit):
+        parse_runner_args(parser, ['--launcher', 'ssh'])
