@@ -3,7 +3,8 @@
 Examples::
 
     python tools/deploy.py configs/deploy/vos_onnxruntime_static-480x854.py \\
-        configs/mobilevos_mbv2.py work_dirs/mbv2/best.pth --work-dir deploy/mbv2_onnx
+        configs/mobilevos_mbv2_synthetic.py work_dirs/mobilevos_mbv2_synthetic/iter_150000.pth \\
+        --work-dir deploy/mbv2_onnx
     # int8 (plus the fp32 graphs it is quantised from), a distillation config + checkpoint (the student)
     python tools/deploy.py configs/deploy/vos_onnxruntime-int8_static-480x854.py \\
         configs/distill_r50_to_mbv2.py work_dirs/distill/best.pth --work-dir deploy/mbv2_int8

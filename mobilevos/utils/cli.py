@@ -10,7 +10,7 @@ Anything else is a bug, and its traceback is shown as usual.
 
 Library code marks its user errors by raising :class:`UserError` (or a
 subclass, e.g. ``InferenceInputError``, ``CheckpointMismatchError``,
-``UnsafeCheckpointError``, ``DeployError``, ``TeacherCheckpointError``).
+``UnsafeCheckpointError``, ``DeployError``, ``TeacherNotFoundError``).
 Besides those, :data:`USER_ERRORS` counts the built-in exceptions that our code
 raises for bad input and whose text names the file or value: ``OSError``
 (missing, existing, unreadable or wrong-kind files; Python's own carry the file
