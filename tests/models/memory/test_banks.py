@@ -44,6 +44,15 @@ def test_infinite_keeps_every_mem_every_th_frame_plus_the_latest():
     assert run(every_frame, 4)[-1] == [0, 1, 2, 3]
 
 
+def test_infinite_without_last_keeps_only_every_mem_every_th_frame_as_stcn_eval():
+    bank = InfiniteMemory(mem_every=5, include_last=False)
+    held = run(bank, 23)
+    assert held[3] == [0] and held[5] == [0, 5] and held[22] == [0, 5, 10, 15, 20]
+    assert [t for t in range(21, 27) if bank.should_add(t)] == [25, 26]  # the values of 21-24 are not needed
+    held = run(InfiniteMemory(mem_every=5, include_last=False), 14, annotated=(0, 7))
+    assert held[13] == [0, 5, 7, 12]
+
+
 def test_infinite_keeps_annotated_frames_and_restarts_spacing_there():
     held = run(InfiniteMemory(mem_every=5), 14, annotated=(0, 7))
     assert held[8] == [0, 5, 7, 8]
