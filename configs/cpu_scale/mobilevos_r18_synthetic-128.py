@@ -1,0 +1,10 @@
+# The MobileVOS r18 student (8.1 M parameters) trained alone (cross-entropy only) with the CPU-scale
+# recipe of configs/cpu_scale/stcn_r50_synthetic-128.py: the no-distillation row of docs/results.md's
+# table 1 (tools/experiments/README.md has the commands). Scores are on synthetic data.
+_base_ = [
+    '../_base_/models/mobilevos_students.py', '../_base_/datasets/synthetic_davis_128.py',
+    '../_base_/schedules/cpu_scale_6k.py', '../_base_/default_runtime.py'
+]
+model = _base_.mobilevos_r18
+model.loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=250, max_keep_ckpts=2))
