@@ -59,3 +59,65 @@ def test_distilled_student_is_the_baseline_student(student):
     # the three distillation configs differ only in the student
     reference = _load('distill_r50_to_r18.py').model.to_dict()
     assert dict(distill, student=None) == dict(reference, student=None)
+
+
+def _clip_datasets(dataset):
+    """Every ``VOSClipDataset`` config inside a training dataset config (through Concat/Repeat wrappers)."""
+    if dataset.get('type') == 'VOSClipDataset':
+        return [dataset]
+    inner = dataset.get('datasets') or [dataset.get('dataset') or {}]
+    return [clip for item in inner for clip in _clip_datasets(item)]
+
+
+TRAINED = [
+    osp.relpath(p, CONFIGS) for p in ALL
+    if f'{osp.sep}_base_{osp.sep}' not in p and 'train_dataloader' in Config.fromfile(p)
+]
+
+
+@pytest.mark.parametrize('name', TRAINED)
+def test_clips_have_8_frames_for_distillation_and_3_alone(name):
+    cfg = _load(name)
+    clips = _clip_datasets(cfg.train_dataloader.dataset)
+    assert clips, f'{name}: no VOSClipDataset in train_dataloader'
+    expected = 8 if cfg.model.get('type') == 'SingleTeacherDistiller' else 3
+    assert [clip.num_frames for clip in clips] == [expected] * len(clips)
+
+
+def _without_init(network):
+    return dict(network,
+                key_encoder=dict(network['key_encoder'], init_cfg=None),
+                value_encoder=dict(network['value_encoder'], init_cfg=None))
+
+
+@pytest.mark.parametrize('student', STUDENTS)
+def test_real_data_students_are_the_synthetic_ones_with_imagenet_encoders(student):
+    synthetic = _load(f'mobilevos_{student}_synthetic.py').model.to_dict()
+    static = _load(f'mobilevos_{student}_static.py').model.to_dict()
+    distill = _load(f'distill_r50_to_{student}_davis-ytvos.py').model.to_dict()
+    assert static == distill['student']
+    assert _without_init(static) == synthetic
+    url = 'resnet18-f37072fd.pth' if student == 'r18' else 'mobilenet_v2-b0353104.pth'
+    for encoder in ('key_encoder', 'value_encoder'):
+        init = static[encoder]['init_cfg']
+        assert init['type'] == 'mobilevos.ImageNetPretrained' and init['checkpoint'].endswith(url)
+    # the real-data distillation differs from the synthetic one only in the teacher's checkpoint
+    # (STCN's, converted) and the student's ImageNet init
+    synthetic_distill = _load(f'distill_r50_to_{student}.py').model.to_dict()
+    assert distill['teacher_ckpt'] == 'checkpoints/stcn_r50_s012.pth'
+    assert 'stcn2mobilevos.py' in distill['teacher_ckpt_hint']
+    changed = ('teacher_ckpt', 'teacher_ckpt_hint', 'student')
+    assert {k: v for k, v in distill.items() if k not in changed} == {
+        k: v for k, v in synthetic_distill.items() if k not in changed}
+    assert distill['teacher']['key_encoder']['init_cfg'] is None  # loaded from teacher_ckpt
+
+
+@pytest.mark.parametrize('student', STUDENTS)
+def test_real_data_distillation_reads_davis_and_youtube_vos(student):
+    data = _load(f'distill_r50_to_{student}_davis-ytvos.py').train_dataloader.dataset
+    teacher_data = _load('stcn_r50_davis-ytvos.py').train_dataloader.dataset.to_dict()
+    repeat, youtube = data.datasets
+    assert repeat.type == 'RepeatDataset' and repeat.times == 5
+    # the teacher's clips but 8 frames long
+    assert dict(repeat.to_dict(), dataset=dict(repeat.dataset, num_frames=3)) == teacher_data['datasets'][0]
+    assert dict(youtube, num_frames=3) == teacher_data['datasets'][1]

@@ -100,10 +100,15 @@ def config_keys_in_errors(config: Any) -> Iterator[None]:
         yield
     except MissingDataError as err:
         keys = keys_holding(config.to_dict() if hasattr(config, 'to_dict') else config, err.path)
-        # the runner reads the *_dataloader keys; top-level variables (data_root = ...) were copied into them
-        keys = [key for key in keys if key.split('.')[0].endswith('_dataloader')] or keys
+        # the runner reads `model` and the *_dataloader keys; other top-level variables (data_root = ...,
+        # base variables such as imagenet_init_r18) were copied into them and do nothing when set
+        read = [key for key in keys if key.startswith('model.') or key.split('.')[0].endswith('_dataloader')]
+        keys = read or keys
         if not keys:
             raise
+        if all(key.startswith('model.') for key in keys):  # weights (e.g. ImageNet init): one line
+            raise MissingDataError(f'{err}: --cfg-options ' + ' '.join(f'{key}=PATH' for key in keys),
+                                   err.path) from err
         where = '\n'.join(f'  --cfg-options {key}=PATH' for key in keys)
         raise MissingDataError(
             f'{err}.\nPut the data there (see docs/datasets.md), or point the config at it:\n{where}',

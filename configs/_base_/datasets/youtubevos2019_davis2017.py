@@ -15,19 +15,15 @@ train_pipeline = [
 ]
 davis_clips = dict(
     type='VOSClipDataset',
-    num_frames=3,
+    num_frames=3,  # STCN's clips; the distillation configs set distill_num_frames (8)
     max_skip=5,
     max_objects=2,
     pipeline=train_pipeline,
     dataset=dict(type='DAVISDataset', data_root=davis_root, split='train', year=2017))
-youtube_clips = dict(
-    type='VOSClipDataset',
-    num_frames=3,
-    max_skip=5,
-    skip_divisor=5,
-    max_objects=2,
-    pipeline=train_pipeline,
-    dataset=dict(type='YouTubeVOSDataset', data_root=youtube_root, split='train', year=2019))
+davis_x5 = dict(type='RepeatDataset', times=5, dataset=davis_clips)
+youtube_clips = dict(davis_clips,
+                     skip_divisor=5,
+                     dataset=dict(type='YouTubeVOSDataset', data_root=youtube_root, split='train', year=2019))
 train_dataloader = dict(
     batch_size=4,
     num_workers=4,
@@ -36,7 +32,7 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='ConcatDataset',
-        datasets=[dict(type='RepeatDataset', times=5, dataset=davis_clips), youtube_clips]))
+        datasets=[davis_x5, youtube_clips]))
 val_dataloader = dict(
     batch_size=1,
     num_workers=0,

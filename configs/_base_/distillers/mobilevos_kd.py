@@ -5,8 +5,15 @@
 # - loss_logit: KL(teacher || student) on the aggregated (background + objects) logits, restricted
 #   to a band around the object boundaries.
 # The teacher checkpoint defaults to the one from `python tools/train.py configs/stcn_r50_synthetic.py`
-# (set model.teacher_ckpt=PATH with --cfg-options for another). A top-level config adds the networks:
+# (set model.teacher_ckpt=PATH with --cfg-options for another); mobilevos_kd_stcn, at the end, takes
+# STCN's converted checkpoint instead (the real-data configs). A top-level config adds the networks:
 #   model = dict(_base_.mobilevos_kd, student=_base_.mobilevos_r18, teacher=_base_.stcn_r50)
+# and its training clips' length, distill_num_frames:
+#   train_dataloader = dict(dataset=dict(num_frames=_base_.distill_num_frames))
+
+# Frames per distillation training clip: 8, so that the teacher's infinite memory holds more frames than
+# the student's two (first + latest); networks trained alone keep STCN's 3 (the dataset bases' value).
+distill_num_frames = 8
 mobilevos_kd = dict(
     type='SingleTeacherDistiller',
     teacher_ckpt='work_dirs/stcn_r50_synthetic/iter_150000.pth',
@@ -43,3 +50,14 @@ mobilevos_kd = dict(
             student_logits=dict(from_student=True, recorder='logits', record_idx='1:'),
             teacher_logits=dict(from_student=False, recorder='logits', record_idx='1:'),
             labels=dict(from_student=True, recorder='labels', record_idx=None))))
+
+# The real-data recipe's teacher: STCN's released weights, converted (docs/model_zoo.md).
+mobilevos_kd_stcn = dict(
+    mobilevos_kd,
+    teacher_ckpt='checkpoints/stcn_r50_s012.pth',
+    teacher_ckpt_hint=('Get a teacher first, one of two ways:\n'
+                       "  convert STCN's released weights (docs/model_zoo.md; it writes the path above):\n"
+                       '    python tools/model_converters/stcn2mobilevos.py '
+                       'stcn.pth checkpoints/stcn_r50_s012.pth\n'
+                       '  or train one:\n    python tools/train.py configs/stcn_r50_davis-ytvos.py\n'
+                       'and for a checkpoint elsewhere set: --cfg-options model.teacher_ckpt=PATH'))

@@ -10,8 +10,10 @@
 #                          pooling, 128 ch) on the stride-16 key feature        2.44 M (2.5 M)
 #                          (the ASPP adds 0.52 M; paper: 0.6 M)
 #
-# No weights are downloaded; for local ImageNet weights set e.g.
-#   model.key_encoder.init_cfg = dict(type='Pretrained', checkpoint='/path/to/resnet18.pth')
+# These download nothing (the synthetic configs use them). The `*_imagenet` variants at the end, for the
+# real-data configs, start both encoders from torchvision's ImageNet weights (downloaded once into torch's
+# hub cache; the value encoders' mask channels start at zero). Offline, set the `model.` key that the error
+# names (e.g. model.key_encoder.init_cfg.checkpoint=PATH) to a local copy.
 # Names starting with `__` are private to this file (mmengine leaves them out of the config).
 __student = dict(
     type='STMNetwork',
@@ -70,3 +72,20 @@ mobilevos_mbv2_noaspp = dict(
 # the neck's in_channels comes from the key encoder
 mobilevos_mbv2 = dict(mobilevos_mbv2_noaspp,
                       neck=dict(type='ASPPNeck', channels=128, dilations=(1, 6, 12, 18), separable=False))
+
+# ImageNet-initialised students (docs/model_zoo.md): ResNet-18 from torchvision's resnet18, MobileNetV2 from
+# torchvision's mobilenet_v2 (its `features.N` keys renamed to MobileNetV2Encoder's `layerN.i`).
+__imagenet_r18 = dict(type='mobilevos.ImageNetPretrained',
+                      checkpoint='https://download.pytorch.org/models/resnet18-f37072fd.pth',
+                      mapping='torchvision_resnet')
+__imagenet_mbv2 = dict(type='mobilevos.ImageNetPretrained',
+                       checkpoint='https://download.pytorch.org/models/mobilenet_v2-b0353104.pth',
+                       mapping='torchvision_mobilenet_v2')
+mobilevos_r18_imagenet = dict(mobilevos_r18,
+                              key_encoder=dict(mobilevos_r18['key_encoder'], init_cfg=__imagenet_r18),
+                              value_encoder=dict(mobilevos_r18['value_encoder'], init_cfg=__imagenet_r18))
+mobilevos_mbv2_noaspp_imagenet = dict(
+    mobilevos_mbv2_noaspp,
+    key_encoder=dict(mobilevos_mbv2_noaspp['key_encoder'], init_cfg=__imagenet_mbv2),
+    value_encoder=dict(mobilevos_mbv2_noaspp['value_encoder'], init_cfg=__imagenet_mbv2))
+mobilevos_mbv2_imagenet = dict(mobilevos_mbv2_noaspp_imagenet, neck=mobilevos_mbv2['neck'])

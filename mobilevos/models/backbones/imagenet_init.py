@@ -106,7 +106,7 @@ def resolve_checkpoint(checkpoint: str) -> str:
         except Exception as err:  # URLError, HTTPError, timeouts: all mean "no file"
             raise MissingDataError(
                 f'cannot download the ImageNet weights {checkpoint} ({type(err).__name__}: {err}); download '
-                f'the file elsewhere and set the init_cfg.checkpoint key to its local path',
+                f'it elsewhere and point init_cfg.checkpoint at the local file',
                 checkpoint) from err
     return cached
 
