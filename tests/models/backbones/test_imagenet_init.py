@@ -1,10 +1,8 @@
 """ImageNetPretrained init_cfg: torchvision's key layouts load into our encoders; offline URLs fail clearly.
 
-The checkpoints are built here with torchvision's real key names and shapes
-(``torchvision_imagenet_shapes.json``, read once from torchvision 0.29.1).
+The checkpoints are built with torchvision's real key names and shapes (``imagenet_weights.py``).
 """
 import copy
-import json
 import os.path as osp
 
 import pytest
@@ -15,27 +13,10 @@ from mobilevos.models.backbones import IMAGENET_URLS, ImageNetPretrainedInit
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import CheckpointMismatchError
 from mobilevos.utils.cli import MissingDataError, config_keys_in_errors
+from tests.models.backbones.imagenet_weights import SHAPES, fake_imagenet, fake_imagenet_files
 from tests.models.backbones.resnets import stride16_resnet
 
-HERE = osp.dirname(osp.abspath(__file__))
-ROOT = osp.dirname(osp.dirname(osp.dirname(HERE)))
-with open(osp.join(HERE, 'torchvision_imagenet_shapes.json')) as _f:
-    SHAPES = json.load(_f)
-
-
-def fake_imagenet(name, path, seed=0):
-    """A torchvision-layout checkpoint of random tensors (the final layers left uninitialised: never read)."""
-    gen = torch.Generator().manual_seed(seed)
-    state = {}
-    for key, shape in SHAPES[name].items():
-        if key.endswith('num_batches_tracked'):
-            state[key] = torch.tensor(0)
-        elif key.startswith(('layer4.', 'fc.', 'classifier.', 'features.18.')):
-            state[key] = torch.empty(shape)
-        else:
-            state[key] = torch.rand(shape, generator=gen)
-    torch.save(state, path)
-    return state
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def test_teacher_encoders_from_torchvision_resnets(tmp_path):
@@ -124,3 +105,79 @@ def test_offline_url_names_the_url_and_the_config_key(tmp_path, monkeypatch):
 def test_unknown_mapping_is_rejected():
     with pytest.raises(ValueError, match='mapping must be one of'):
         ImageNetPretrainedInit('x.pth', mapping='timm')
+
+
+def _by_value(state):
+    """``{tensor bytes: key}`` of a state dict's float tensors (random values: each one is unique)."""
+    return {v.numpy().tobytes(): k for k, v in state.items() if v.is_floating_point()}
+
+
+def test_every_mobilenet_v2_tensor_is_used_once_by_a_full_encoder(tmp_path):
+    """All of torchvision's ``features.0-17`` tensors land in a 7-stage encoder, one each, and fill it."""
+    mbv2 = fake_imagenet('mobilenet_v2', tmp_path / 'mbv2.pth')
+    encoder = MODELS.build(
+        dict(type='MobileNetV2Encoder',
+             num_stages=7,
+             out_indices=(6, ),
+             init_cfg=dict(type='mobilevos.ImageNetPretrained',
+                           checkpoint=str(tmp_path / 'mbv2.pth'),
+                           mapping='torchvision_mobilenet_v2')))
+    encoder.init_weights()
+    ours = {k: v for k, v in encoder.state_dict().items() if v.is_floating_point()}
+    theirs = _by_value(mbv2)
+    source = {k: theirs.get(v.numpy().tobytes()) for k, v in ours.items()}
+    assert [k for k, s in source.items() if s is None] == []  # every tensor of ours came from the file
+    used = sorted(source.values())
+    expected = sorted(k for k in SHAPES['mobilenet_v2']
+                      if not k.startswith(('features.18.', 'classifier.')) and 'num_batches' not in k)
+    assert used == expected  # each of torchvision's tensors once; only the 1280-channel conv and fc unused
+    assert len(used) == 314 - 6 - 2 - (52 - 1)  # less features.18, classifier and 51 BN counters of 0-17
+
+
+REAL_DATA_CONFIGS = ['stcn_r50_static.py', 'stcn_r50_davis-ytvos.py'] + [
+    f'{prefix}{student}{suffix}' for student in ('r18', 'mbv2', 'mbv2-noaspp')
+    for prefix, suffix in (('mobilevos_', '_static.py'), ('distill_r50_to_', '_davis-ytvos.py'))
+]
+
+
+@pytest.fixture(scope='module')
+def hub_cache(tmp_path_factory):
+    """torch's hub dir holding the three checkpoints under their URLs' names, and their contents."""
+    hub = tmp_path_factory.mktemp('hub')
+    files = fake_imagenet_files(hub / 'checkpoints')
+    return str(hub), {url: torch.load(path, weights_only=True) for url, path in files.items()}
+
+
+@pytest.mark.parametrize('name', REAL_DATA_CONFIGS)
+def test_real_data_config_builds_with_imagenet_encoders_from_local_files(name, hub_cache, monkeypatch):
+    """The configs' URLs resolve to local files (torch's hub cache) with the real layout; check the weights."""
+    hub, states = hub_cache
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: hub)
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', name))
+    # a distillation config's teacher comes from STCN's converted weights, not ImageNet (its whole
+    # distiller is built by tests/tools/test_real_data_configs.py)
+    network_cfg = cfg.model.student if cfg.model.type == 'SingleTeacherDistiller' else cfg.model
+    network = MODELS.build(network_cfg)
+    network.init_weights()
+    for encoder_name in ('key_encoder', 'value_encoder'):
+        url = network_cfg[encoder_name].init_cfg.checkpoint
+        theirs = states[url]
+        state = getattr(network, encoder_name).state_dict()
+        mobilenet = 'mobilenet' in url
+        # where tensors land (written out by hand from the two layouts)
+        pairs = ({'layer2.1.conv.0.bn.weight': 'features.3.conv.0.1.weight',
+                  'layer1.0.conv.1.conv.weight': 'features.1.conv.1.weight'} if mobilenet else
+                 {k: k for k in ('layer3.1.bn2.running_mean', 'layer1.0.conv1.weight')})
+        for ours, key in pairs.items():
+            assert torch.equal(state[ours], theirs[key]), f'{name}: {encoder_name}.{ours}'
+        # the stem: RGB from ImageNet, the value encoders' two mask channels zero
+        stem = 'conv1.conv.weight' if mobilenet else 'conv1.weight'
+        assert torch.equal(state[stem][:, :3], theirs['features.0.0.weight' if mobilenet else 'conv1.weight'])
+        assert state[stem].shape[1] == (5 if encoder_name == 'value_encoder' else 3)
+        assert not state[stem][:, 3:].any()
+        # every other tensor came from the file, except the zero conv biases of Conv2dWithBias
+        found = _by_value(theirs)
+        missed = [k for k, v in state.items()
+                  if v.is_floating_point() and k != stem and v.numpy().tobytes() not in found]
+        assert all(k.endswith('.bias') and not state[k].any() for k in missed), f'{name}: {missed[:5]}'
+        assert len(missed) < len(state) // 4
