@@ -1,10 +1,10 @@
 # A CPU-scale schedule (docs/results.md): STCN's main stage compressed to 6K iterations for a 2-core
 # CPU. Adam lr 3e-4 (the 1e-5 of STCN's fine-tuning from static pre-training is far too small from
-# scratch), lr x0.1 at 5K, validation every 500 iterations, the same max-skip curriculum fractions.
+# scratch), lr x0.1 at 5K, validation every 250 iterations, the same max-skip curriculum fractions.
 optim_wrapper = dict(
     type='OptimWrapper', optimizer=dict(type='Adam', lr=3e-4, weight_decay=1e-7), clip_grad=None)
 param_scheduler = [dict(type='MultiStepLR', by_epoch=False, milestones=[5000], gamma=0.1)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=6000, val_interval=500)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=6000, val_interval=250)
 custom_hooks = [
     dict(type='MaxSkipCurriculumHook',
          initial=5,
