@@ -3,10 +3,13 @@
 #   1. makes a small synthetic DAVIS-format dataset;
 #   2. trains the STCN-R50 teacher for a short schedule   (configs/stcn_r50_synthetic.py);
 #   3. distils it into the MobileNetV2 student            (configs/distill_r50_to_mbv2.py);
-#   4. tests an untrained student, the teacher and the student on the synthetic val split (J&F);
+#   4. tests an untrained student, the teacher and the student on the synthetic val split (J&F), and
+#      scores the no-network baseline: frame 0's mask copied onto every frame (tools/analysis/copy_first_mask.py);
 #   5. prints a table of J&F, parameters and speed, and writes work_dirs/quickstart/summary.json.
 #
-# The short schedules are --cfg-options here; the configs keep the paper's recipe.
+# The short schedules are --cfg-options here; the configs keep the paper's recipe. The student is also
+# distilled on 3-frame clips (train_dataloader.dataset.num_frames=3) instead of its config's longer
+# clips, to keep the quickstart within its time budget.
 # Results are on synthetic data with a few minutes of CPU training: they show the pipeline works,
 # not what MobileVOS reaches on DAVIS.
 #
@@ -57,13 +60,20 @@ say "2/5 teacher: STCN-R50 (54 M parameters), $TEACHER_ITERS iterations"
   "param_scheduler.0.milestones=[$((TEACHER_ITERS * 5 / 6))]" default_hooks.checkpoint.interval="$TEACHER_ITERS"
 TEACHER_CKPT="$WORK/teacher/iter_$TEACHER_ITERS.pth"
 
-say "3/5 student: MobileNetV2 + ASPP (2.4 M parameters) distilled from the teacher, $STUDENT_ITERS iterations"
+# Distillation clips: 3 frames here (the config's default is longer) to stay within the time budget.
+STUDENT_FRAMES=3
+say "3/5 student: MobileNetV2 + ASPP (2.4 M parameters) distilled from the teacher, $STUDENT_ITERS iterations" \
+  "on $STUDENT_FRAMES-frame clips (train_dataloader.dataset.num_frames=$STUDENT_FRAMES: shorter than the config's" \
+  "clips, for time)"
 "$PYTHON" tools/train.py configs/distill_r50_to_mbv2.py --work-dir "$WORK/student" "${VERBOSE_FLAG[@]}" --cfg-options "${TRAIN_OPTS[@]}" \
   train_cfg.max_iters="$STUDENT_ITERS" optim_wrapper.optimizer.lr="$STUDENT_LR" model.teacher_ckpt="$TEACHER_CKPT" \
+  train_dataloader.dataset.num_frames="$STUDENT_FRAMES" \
   "param_scheduler.0.milestones=[$((STUDENT_ITERS * 5 / 6))]" default_hooks.checkpoint.interval="$STUDENT_ITERS"
 STUDENT_CKPT="$WORK/student/iter_$STUDENT_ITERS.pth"
 
-say "4/5 tests on the synthetic val split (J&F, speed)"
+say "4/5 tests on the synthetic val split (J&F, speed), and the copy-first-mask baseline (no network)"
+BASELINE_JSON="$WORK/copy_first_mask.json"
+"$PYTHON" tools/analysis/copy_first_mask.py "$DATA" --split val --percent --json "$BASELINE_JSON" | sed -n 1,3p
 UNTRAINED_CKPT="$WORK/untrained/student_init.pth"
 "$PYTHON" tools/misc/init_checkpoint.py configs/distill_r50_to_mbv2.py "$UNTRAINED_CKPT" --seed 0
 for run in untrained:configs/distill_r50_to_mbv2.py:$UNTRAINED_CKPT \
@@ -75,7 +85,7 @@ for run in untrained:configs/distill_r50_to_mbv2.py:$UNTRAINED_CKPT \
 done
 
 say "5/5 summary"
-"$PYTHON" tools/misc/quickstart_summary.py --out "$WORK/summary.json" \
+"$PYTHON" tools/misc/quickstart_summary.py --out "$WORK/summary.json" --baseline "$BASELINE_JSON" \
   --run untrained configs/distill_r50_to_mbv2.py "$UNTRAINED_CKPT" "$WORK/test_untrained" \
   --run teacher configs/stcn_r50_synthetic.py "$TEACHER_CKPT" "$WORK/test_teacher" \
   --run student configs/distill_r50_to_mbv2.py "$STUDENT_CKPT" "$WORK/test_student"

@@ -48,3 +48,29 @@ def test_a_missing_results_folder_fails_naming_it(tmp_path, capsys):
     assert main(['--out', str(out), '--run', 'teacher', CONFIG, 'ckpt.pth', str(tmp_path / 'nowhere')]) == 1
     assert str(tmp_path / 'nowhere') in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_copy_first_baseline_is_printed_and_saved_with_the_margin(tmp_path, capsys):
+    _results(tmp_path / 'test_student', METRICS)
+    baseline = tmp_path / 'copy_first_mask.json'
+    baseline.write_text(json.dumps({'global': {'J&F-Mean': 0.221, 'J-Mean': 0.206, 'F-Mean': 0.237}}))
+    out = tmp_path / 'summary.json'
+    assert main(['--out', str(out), '--baseline', str(baseline),
+                 '--run', 'student', CONFIG, 'ckpt.pth', str(tmp_path / 'test_student')]) == 0
+    row = json.loads(out.read_text())['baseline']
+    assert (row['name'], row['jf'], row['j'], row['f']) == ('copy-first', 0.221, 0.206, 0.237)
+    printed = capsys.readouterr().out
+    assert 'copy-first   22.1   20.6   23.7' in printed
+    assert 'student +2.9' in printed  # 25.0 - 22.1 J&F points
+
+
+def test_a_baseline_without_scores_fails_naming_the_file(tmp_path, capsys):
+    _results(tmp_path / 'test_student', METRICS)
+    baseline = tmp_path / 'copy_first_mask.json'
+    baseline.write_text(json.dumps({'global': {'J-Mean': 0.2}}))
+    out = tmp_path / 'summary.json'
+    assert main(['--out', str(out), '--baseline', str(baseline),
+                 '--run', 'student', CONFIG, 'ckpt.pth', str(tmp_path / 'test_student')]) == 1
+    err = capsys.readouterr().err
+    assert str(baseline) in err and 'J&F-Mean' in err and 'copy_first_mask.py' in err
+    assert not out.exists()

@@ -22,7 +22,8 @@ from typing import Dict, Optional
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mobilevos.evaluation import evaluate_folders, format_tables, list_sequences, resolve_gt_root  # noqa: E402
+from mobilevos.evaluation import (evaluate_folders, format_tables, list_sequences,  # noqa: E402
+                                  resolve_gt_root)
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 from mobilevos.utils.io import read_mask, write_mask  # noqa: E402
 
@@ -77,7 +78,8 @@ def copy_first_mask(data_root: str, split: Optional[str] = None, year: int = 201
 
 @tool_main
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="J&F of copying frame 0's mask onto every frame (no network)")
+    parser = argparse.ArgumentParser(
+        description="J&F of copying frame 0's mask onto every frame (no network)")
     parser.add_argument('data_root', help='DAVIS-format folder (or <sequence>/<frame>.png ground truth)')
     parser.add_argument('--split', help='read the sequences from ImageSets/<year>/<split>.txt (e.g. val)')
     parser.add_argument('--year', type=int, default=2017, help='ImageSets year (default 2017)')
