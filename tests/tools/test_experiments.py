@@ -1,0 +1,155 @@
+"""tools/experiments/: the ablation runner's commands per table, make_results' tables, a tiny real run."""
+import argparse
+import copy
+import json
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from mobilevos.inference.memory_spec import parse_memory
+from mobilevos.registry import MODELS
+from mobilevos.utils import register_all_modules
+from tests.tools.vos_helpers import ROOT
+from tools.experiments import make_results, run_ablation
+
+DISTILL_MBV2 = 'configs/cpu_scale/distill_r50_to_mbv2_synthetic-128.py'
+
+
+def _dry_run(capsys, *args):
+    assert run_ablation.main(list(args) + ['--dry-run']) == 0
+    blocks = capsys.readouterr().out.split('# table ')[1:]
+    runs = []
+    for block in blocks:
+        header, *commands = [line for line in block.splitlines() if line.startswith(('python', '1', '2', '3',
+                                                                                         '4', '5'))]
+        runs.append((header, [c for c in commands if 'copy_first_mask' not in c]))
+    return runs
+
+
+def test_table1_trains_each_student_alone_and_distilled_per_seed(capsys):
+    runs = _dry_run(capsys, '1', '--seeds', '0,1')
+    assert len(runs) == 1 + 3 * 2 * 2  # the teacher once, 3 students x (alone, distilled) x 2 seeds
+    teacher_header, teacher_cmds = runs[0]
+    assert 'teacher' in teacher_header and len(teacher_cmds) == 1  # tested, not trained
+    assert teacher_cmds[0].startswith('python tools/test.py configs/cpu_scale/stcn_r50_synthetic-128.py '
+                                      'work_dirs/cpu_scale/stcn_r50_synthetic-128/iter_6000.pth')
+    trains = [cmds[0] for _, cmds in runs[1:]]
+    for student in ('r18', 'mbv2', 'mbv2-noaspp'):
+        for config in (f'mobilevos_{student}_synthetic-128.py', f'distill_r50_to_{student}_synthetic-128.py'):
+            mine = [t for t in trains if f'/{config} ' in t]
+            assert len(mine) == 2 and 'randomness.seed=0' in mine[0] and 'randomness.seed=1' in mine[1]
+    # the full schedule is the config's: no schedule options
+    assert not any('max_iters' in t for t in trains)
+    tests = [cmds[1] for _, cmds in runs[1:]]
+    assert all(t.startswith('python tools/test.py') and '/iter_6000.pth' in t for t in tests)
+
+
+def test_shorter_schedules_scale_the_lr_step_and_warm_up(capsys):
+    runs = _dry_run(capsys, '1', '--seeds', '0', '--iters', '600', '--only', 'r18_alone')
+    (header, (train, test)), = runs
+    assert 'iters600' in header
+    for option in ('train_cfg.max_iters=600', "'param_scheduler.0.milestones=[500]'",
+                   'model.loss_seg.start_warm=80', 'model.loss_seg.end_warm=280'):
+        assert option in train
+    assert '/iter_600.pth' in test
+
+
+def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
+    expected = {'2': 12 + 4 + 1, '3': 3, '4': 2}
+    register_all_modules()
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)  # as tools/train.py parses them
+    distill = Config.fromfile(osp.join(ROOT, DISTILL_MBV2))
+    for table, count in expected.items():
+        runs = _dry_run(capsys, table, '--seeds', '0')
+        assert len(runs) == count
+        for header, (train, _) in runs:
+            assert f'/{osp.basename(DISTILL_MBV2)} ' in train
+            options = train.split('--cfg-options ')[1].replace("'", '').split()
+            cfg = copy.deepcopy(distill)
+            cfg.merge_from_dict(parser.parse_args(['--cfg-options'] + options).cfg_options)
+            loss = MODELS.build(cfg.model.distill_losses.loss_repr)  # an unknown option fails here
+            if 'random sampling' in header:
+                assert type(loss.sampler).__name__ == 'RandomPixelSampler'
+            if 'uniform sampling' in header:
+                assert type(loss.sampler).__name__ == 'UniformGridPixelSampler'
+            if 'normalizer num_pairs, weight 1000' in header:
+                assert (loss.normalizer, loss.loss_weight) == ('num_pairs', 1000.0)
+            if 'omega 0.5' in header:
+                assert loss.omega == 0.5
+            if 'no representation loss' in header:
+                assert loss.loss_weight == 0.0
+            if '3-frame' in header or '8-frame' in header:
+                assert cfg.train_dataloader.dataset.num_frames == int(header.split(' | ')[1][0])
+
+
+def test_table5_tests_one_distilled_student_with_five_memories(capsys):
+    runs = _dry_run(capsys, '5', '--seeds', '0')
+    trains = {cmds[0] for _, cmds in runs}
+    assert len(runs) == 5 and len(trains) == 1 and DISTILL_MBV2 in trains.pop()
+    memories = {h.split(' | ')[1]: c[1].split('--memory ')[1].split()[0] for h, c in runs}
+    built = {name: parse_memory(spec) for name, spec in memories.items()}
+    assert built['first only'] == dict(type='FirstLatestMemory', keep_first=True, num_latest=0)
+    assert built['latest only'] == dict(type='FirstLatestMemory', keep_first=False, num_latest=1)
+    assert built['first + latest'] == dict(type='FirstLatestMemory', keep_first=True, num_latest=1)
+    assert built['first + latest 3'] == dict(type='FirstLatestMemory', keep_first=True, num_latest=3)
+    assert built['unbounded'] == dict(type='InfiniteMemory', mem_every=1)
+
+
+def _record(root, table, variant, seed, jf, j, f):
+    path = root / 'iters6000' / f'table{table}' / variant.replace(' ', '_') / f'seed{seed}.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(dict(variant=variant, seed=seed, train_seconds=600.0,
+                                    metrics={'davis/J&F-Mean': jf, 'davis/J-Mean': j, 'davis/F-Mean': f})))
+
+
+def test_make_results_gives_mean_and_std_over_seeds_and_the_baseline_row(tmp_path):
+    for seed, jf in enumerate((0.5, 0.6, 0.7)):
+        _record(tmp_path, '1', 'r18 distilled', seed, jf, jf - 0.1, jf + 0.1)
+    _record(tmp_path, '1', 'r18 alone', 0, 0.3, 0.25, 0.35)
+    _record(tmp_path, '5', 'latest only', 0, 0.4, 0.4, 0.4)
+    (tmp_path / 'iters6000' / 'copy_first_mask.json').write_text(
+        json.dumps({'global': {'J&F-Mean': 0.224, 'J-Mean': 0.226, 'F-Mean': 0.222}}))
+    out, images = tmp_path / 'tables.md', tmp_path / 'images'
+    assert make_results.main([str(tmp_path), '--markdown', str(out), '--images', str(images)]) == 0
+    text = out.read_text()
+    assert '| r18 distilled | 60.0 ± 10.0 | 50.0 ± 10.0 | 70.0 ± 10.0 | 0, 1, 2 | 10 |' in text
+    assert '| r18 alone | 30.0 | 25.0 | 35.0 | 0 | 10 |' in text
+    assert text.index('r18 alone') < text.index('r18 distilled')  # the table's row order
+    assert text.count('| copy-first-mask (no network) | 22.4 | 22.6 | 22.2 |') == 2  # tables 1 and 5
+    assert text.count('(synthetic, CPU-scale)') == 5 and 'No results' in text  # tables 2-4 are empty
+    assert '| latest only | 40.0 | 40.0 | 40.0 | 0 | 10 | 60.1 |' in text  # the paper's number
+    assert osp.getsize(images / 'results_table1.png') > 0 and osp.getsize(images / 'results_table5.png') > 0
+
+
+def test_make_results_reads_the_teacher_curve_across_resumed_runs(tmp_path, capsys):
+    first, second = (tmp_path / 'teacher' / t / 'vis_data' for t in ('20261127_1', '20261127_2'))
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    (first / 'scalars.json').write_text('{"loss": 1.0, "step": 25}\n{"davis/J&F-Mean": 0.3, "step": 500}\n')
+    (second / 'scalars.json').write_text('{"davis/J&F-Mean": 0.45, "step": 1000}\n')
+    assert make_results.main([str(tmp_path), '--tables', '1', '--teacher-dir', str(tmp_path / 'teacher'),
+                              '--images', str(tmp_path / 'img')]) == 0
+    text = capsys.readouterr().out
+    assert '| 500 | 30.0 |' in text and '| 1000 | 45.0 |' in text
+    assert osp.getsize(tmp_path / 'img' / 'results_teacher_curve.png') > 0
+
+
+def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):
+    _record(tmp_path, '3', 'random sampling', 0, 0.5, 0.5, 0.5)
+    assert make_results.main([str(tmp_path), '--tables', '3']) == 1
+    err = capsys.readouterr().err
+    assert osp.join(str(tmp_path), 'iters6000', 'copy_first_mask.json') in err and 'copy_first_mask.py' in err
+
+
+def test_runs_with_results_are_skipped(tmp_path, capsys):
+    root = tmp_path / 'iters6000'
+    for variant in ('boundary_sampling', 'uniform_sampling', 'random_sampling'):
+        path = root / 'table3' / variant / 'seed0.json'
+        path.parent.mkdir(parents=True)
+        path.write_text('{}')
+    (root / 'copy_first_mask.json').write_text('{}')
+    # nothing is trained or tested (no teacher, no data here): every run is done
+    assert run_ablation.main(['3', '--seeds', '0', '--out-dir', str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count('| done ->') == 3 and 'tools/train.py' not in out and '0 run(s) made' in out

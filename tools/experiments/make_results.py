@@ -1,0 +1,211 @@
+"""Markdown tables and plots of the CPU-scale experiments (docs/results.md) from their results JSON.
+
+Examples::
+
+    python tools/experiments/make_results.py work_dirs/cpu_scale/ablations
+    python tools/experiments/make_results.py work_dirs/cpu_scale/ablations --iters 500 \\
+        --teacher-dir work_dirs/cpu_scale/stcn_r50_synthetic-128 --images docs/images --markdown tables.md
+
+Reads ``<results>/iters<N>/table<T>/<variant>/seed<S>.json`` (``tools/experiments/run_ablation.py``) and
+``<results>/iters<N>/copy_first_mask.json`` (the no-network baseline, a row of every table). Each row is
+the mean +- sample standard deviation over its seeds, in percent. Plots: ``results_table<T>.png`` per
+table and, with ``--teacher-dir``, the teacher's learning curve (``results_teacher_curve.png``, from the
+``vis_data/scalars.json`` files mmengine writes into the run's work dir, resumed runs included).
+Every number is on synthetic data at CPU scale.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import statistics
+import sys
+from glob import glob
+from typing import Dict, List, Optional, Tuple
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
+from tools.experiments.run_ablation import FULL_ITERS, TITLES, table_variants  # noqa: E402
+
+SCOPE = 'synthetic, CPU-scale'
+METRICS = (('J&F', 'davis/J&F-Mean'), ('J', 'davis/J-Mean'), ('F', 'davis/F-Mean'))
+BASELINE_ROW = 'copy-first-mask (no network)'
+#: The paper's J&F on DAVIS 2017 val (real data, GPU-scale training), where it gives one.
+PAPER = {
+    '5': {'first only': '82.0', 'latest only': '60.1', 'first + latest': '90.1', 'first + latest 3': '–',
+          'unbounded': '90.2'}
+}
+
+
+def mean_std(values: List[float]) -> Tuple[float, Optional[float]]:
+    """Mean and sample standard deviation (``None`` for a single value)."""
+    return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else None)
+
+
+def fmt(values: List[float]) -> str:
+    """Fractions as ``mean ± std`` in percent (one decimal)."""
+    mean, std = mean_std([100 * v for v in values])
+    return f'{mean:.1f}' if std is None else f'{mean:.1f} ± {std:.1f}'
+
+
+def read_json(path: str) -> dict:
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as err:
+        raise UserError(f'{path} cannot be read ({err})') from err
+
+
+def load_table(root: str, table: str) -> Dict[str, List[dict]]:
+    """Results records of a table grouped by variant, in the table's row order."""
+    groups: Dict[str, List[dict]] = {}
+    for path in sorted(glob(osp.join(root, f'table{table}', '*', 'seed*.json'))):
+        record = read_json(path)
+        if 'variant' not in record or not all(key in record.get('metrics', {}) for _, key in METRICS):
+            raise UserError(f'{path} is not a run_ablation.py results file (no variant or {METRICS[0][1]})')
+        groups.setdefault(record['variant'], []).append(record)
+    order = [v.name for v in table_variants(table)]
+    return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+
+
+def load_baseline(path: str) -> dict:
+    """The copy-first-mask global scores (fractions) of ``tools/analysis/copy_first_mask.py --json``."""
+    if not osp.isfile(path):
+        raise UserError(f'{path} does not exist; make it with: python tools/analysis/copy_first_mask.py '
+                        f'DATA_ROOT --split val --json {path} (run_ablation.py writes it after its runs)')
+    return read_json(path)['global']
+
+
+def table_markdown(table: str, groups: Dict[str, List[dict]], baseline: dict, iters: int) -> str:
+    """One table: the baseline row, then one row per variant."""
+    paper = PAPER.get(table)
+    head = ['variant'] + [name for name, _ in METRICS] + ['seeds', 'train min/run']
+    head += ['paper (DAVIS 2017 val)'] if paper else []
+    lines = [f'### Table {table}: {TITLES[table]} ({SCOPE})', '',
+             f'{iters} training iterations per run; J&F, J and F in percent on the synthetic val split, '
+             'mean ± std over seeds.', '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    row = [BASELINE_ROW] + [f"{100 * baseline[key.split('/')[1]]:.1f}" for _, key in METRICS] + ['–', '–']
+    lines.append('| ' + ' | '.join(row + (['–'] if paper else [])) + ' |')
+    for variant, records in groups.items():
+        seeds = ', '.join(str(r['seed']) for r in records)
+        minutes = statistics.mean(r.get('train_seconds', 0.0) for r in records) / 60
+        row = [variant] + [fmt([r['metrics'][key] for r in records]) for _, key in METRICS]
+        row += [seeds, f'{minutes:.0f}' if minutes else '–']
+        row += [paper.get(variant, '–')] if paper else []
+        lines.append('| ' + ' | '.join(row) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot_table(table: str, groups: Dict[str, List[dict]], baseline: dict, path: str) -> None:
+    """Bars of mean J&F with the seeds' std, and the baseline as a dashed line."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    names = list(groups)
+    stats = [mean_std([100 * r['metrics']['davis/J&F-Mean'] for r in groups[n]]) for n in names]
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(names) + 2), 3.6))
+    ax.bar(range(len(names)), [m for m, _ in stats], yerr=[s or 0.0 for _, s in stats], capsize=3)
+    ax.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask (no network)')
+    ax.set_xticks(range(len(names)), names, rotation=30, ha='right', fontsize=8)
+    ax.set_ylabel('J&F (%)')
+    ax.set_title(f'Table {table}: {TITLES[table]}\n({SCOPE})', fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def read_curve(work_dir: str) -> Tuple[Dict[int, float], Dict[int, float]]:
+    """Validation J&F and training loss by iteration from every ``*/vis_data/scalars.json`` of a run."""
+    files = sorted(glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise UserError(f'{work_dir} holds no */vis_data/scalars.json; is it a tools/train.py work dir?')
+    jf: Dict[int, float] = {}
+    loss: Dict[int, float] = {}
+    for path in files:  # oldest first: a resumed run's values replace the earlier ones
+        with open(path, encoding='utf-8') as handle:
+            for line in handle:
+                entry = json.loads(line) if line.strip() else {}
+                if 'davis/J&F-Mean' in entry:
+                    jf[int(entry['step'])] = entry['davis/J&F-Mean']
+                elif 'loss' in entry and 'step' in entry:
+                    loss[int(entry['step'])] = entry['loss']
+    return dict(sorted(jf.items())), dict(sorted(loss.items()))
+
+
+def curve_markdown(jf: Dict[int, float], baseline: Optional[dict]) -> str:
+    lines = [f'| iteration | val J&F ({SCOPE}) |', '|---|---|']
+    lines += [f'| {step} | {100 * value:.1f} |' for step, value in jf.items()]
+    if baseline:
+        lines.append(f"| {BASELINE_ROW} | {100 * baseline['J&F-Mean']:.1f} |")
+    return '\n'.join(lines) + '\n'
+
+
+def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[dict], path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
+    left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label='teacher, val J&F')
+    if baseline:
+        left.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask')
+    left.set_xlabel('iteration')
+    left.set_ylabel('J&F (%)')
+    left.legend(fontsize=8)
+    right.plot(list(loss), list(loss.values()), lw=0.8)
+    right.set_xlabel('iteration')
+    right.set_ylabel('training loss')
+    fig.suptitle(f'CPU-scale STCN-R50 teacher ({SCOPE})', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+@tool_main
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description='Tables and plots of the CPU-scale experiments')
+    parser.add_argument('results', help='--out-dir of run_ablation.py (e.g. work_dirs/cpu_scale/ablations)')
+    parser.add_argument('--iters', type=int, default=FULL_ITERS, help=f'the schedule (default {FULL_ITERS})')
+    parser.add_argument('--tables', default=','.join(sorted(TITLES)), help='comma-separated (default all)')
+    parser.add_argument('--baseline',
+                        help='copy-first-mask JSON (default <results>/iters<N>/copy_first_mask.json)')
+    parser.add_argument('--teacher-dir', help="the teacher's work dir, for its learning curve")
+    parser.add_argument('--images', help='write the plots (results_*.png) to this folder')
+    parser.add_argument('--markdown', help='write the markdown here (default: print it)')
+    add_debug_argument(parser)
+    args = parser.parse_args(argv)
+    root = osp.join(args.results, f'iters{args.iters}')
+    baseline_file = args.baseline or osp.join(root, 'copy_first_mask.json')
+    parts = []
+    baseline = None
+    if args.images:
+        os.makedirs(args.images, exist_ok=True)
+    for table in args.tables.split(','):
+        if table not in TITLES:
+            raise UserError(f'--tables: {table!r} is not one of {sorted(TITLES)}')
+        groups = load_table(root, table)
+        if not groups:
+            parts.append(f'### Table {table}: {TITLES[table]} ({SCOPE})\n\nNo results under {root} yet.\n')
+            continue
+        baseline = baseline or load_baseline(baseline_file)
+        parts.append(table_markdown(table, groups, baseline, args.iters))
+        if args.images:
+            plot_table(table, groups, baseline, osp.join(args.images, f'results_table{table}.png'))
+    if args.teacher_dir:
+        jf, loss = read_curve(args.teacher_dir)
+        if baseline is None and osp.isfile(baseline_file):
+            baseline = load_baseline(baseline_file)
+        parts.append(f'### The teacher\'s learning curve ({SCOPE})\n\n' + curve_markdown(jf, baseline))
+        if args.images:
+            plot_curve(jf, loss, baseline, osp.join(args.images, 'results_teacher_curve.png'))
+    text = '\n'.join(parts)
+    if args.markdown:
+        with open(args.markdown, 'w', encoding='utf-8') as handle:
+            handle.write(text)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
