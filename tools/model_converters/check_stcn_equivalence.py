@@ -16,13 +16,25 @@ STCN's un-shifted top-k softmax), writes a synthetic video with two moving objec
 per-frame probabilities. Step 2 converts the weights with ``stcn2mobilevos.py``, runs our
 ``VideoInferencer`` with the teacher config's ``test_memory`` and prints the differences.
 ``--dtype float64`` runs both sides in double precision (step 1 then reuses step 1's float32 weights).
+``--no-last`` runs STCN's evaluation default instead (``include_last=False``: every 5th frame only) on
+both sides (ours: ``InfiniteMemory(include_last=False)``).
+
+``--time`` times each side instead of checking it (``--threads`` threads, step 1's weights reused once
+written): STCN's ``InferenceCore`` plus ``eval_davis.py``'s unpad / upsample / argmax, against our
+``VideoInferencer.propagate`` over the same frames held in RAM; each run appends ``{side, torch,
+threads, frames, size, include_last, ms_per_frame}`` to ``WORK_DIR/timings.jsonl``. Any frame size
+works (probabilities are compared only for multiples of 16). Run the two steps alternately (ABAB) on a
+busy machine. ``--profile`` prints torch.profiler's table of operators by self CPU time.
 docs/model_zoo.md gives the figures of a run.
 """
 import argparse
+import contextlib
+import json
 import os
 import os.path as osp
 import subprocess
 import sys
+import time
 import types
 
 import numpy as np
@@ -36,6 +48,29 @@ CONFIG = osp.join(ROOT, 'configs', 'stcn_r50_davis-ytvos.py')
 MEAN, STD = (123.675, 116.28, 103.53), (58.395, 57.12, 57.375)
 #: Two ellipses: centre (y, x), velocity per frame, radii, all as fractions of the frame size.
 OBJECTS = ((0.4, 0.3, 0.004, 0.012, 0.18, 0.12), (0.6, 0.7, -0.006, -0.01, 0.15, 0.16))
+
+
+def profiled(enabled: bool):
+    """A torch.profiler context (CPU operators) when ``enabled``, else a no-op."""
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+
+
+def report_time(args, side: str, seconds: float, frames: int, profile=None) -> None:
+    """Print ms/frame (and the profile), append a record to ``WORK_DIR/timings.jsonl``."""
+    record = dict(side=side,
+                  torch=torch.__version__,
+                  threads=torch.get_num_threads(),
+                  frames=frames,
+                  size=[args.height, args.width],
+                  include_last=not args.no_last,
+                  ms_per_frame=round(1000 * seconds / frames, 1))
+    print(json.dumps(record))
+    with open(osp.join(args.work_dir, 'timings.jsonl'), 'a') as f:
+        f.write(json.dumps(record) + '\n')
+    if profile is not None:
+        print(profile.key_averages().table(sort_by='self_cpu_time_total', row_limit=args.profile))
 
 
 def make_video(folder: str, length: int, height: int, width: int) -> tuple:
@@ -123,19 +158,37 @@ def run_stcn(args) -> None:
     rgb = torch.stack([(torch.from_numpy(f).permute(2, 0, 1).float() - mean) / std for f in frames])
     weights = osp.join(args.work_dir, 'stcn_random.pth')
     network = STCN()
-    if args.dtype == 'float64':
+    if args.dtype == 'float64' or (args.time and osp.exists(weights)):
         network.load_state_dict(torch.load(weights))
-        network.double().eval()  # STCN() starts in train mode (random_stcn ends in eval mode)
-        rgb = rgb.double()
+        network.eval()  # STCN() starts in train mode (random_stcn ends in eval mode)
+        if args.dtype == 'float64':
+            network.double()
+            rgb = rgb.double()
     else:
         random_stcn(network, rgb, labels)
         torch.save(network.state_dict(), weights)
     masks = torch.stack([torch.from_numpy(labels[0] == k + 1)
                          for k in range(len(OBJECTS))])[:, None].to(rgb.dtype)
-    core = InferenceCore(network, rgb[None], len(OBJECTS), top_k=20, mem_every=5, include_last=True)
-    core.interact(masks, 0, len(frames))
-    np.save(osp.join(args.work_dir, f'stcn_prob_{args.dtype}.npy'), core.prob[:, :, 0].float().numpy())
-    print(f'wrote {weights} and STCN\'s probabilities of {len(frames)} frames')
+    start = time.perf_counter()
+    with profiled(args.profile) as profile:
+        core = InferenceCore(network, rgb[None], len(OBJECTS), top_k=20, mem_every=5,
+                             include_last=not args.no_last)
+        core.interact(masks, 0, len(frames))
+        if args.time:  # eval_davis.py's output step
+            ids = [stcn_output(core, ti, frames[0].shape[:2]) for ti in range(core.t)]
+    if args.time:
+        report_time(args, 'stcn', time.perf_counter() - start, len(ids), profile)
+    if not args.height % 16 and not args.width % 16:
+        np.save(osp.join(args.work_dir, f'stcn_prob_{args.dtype}.npy'), core.prob[:, :, 0].float().numpy())
+        print(f'wrote {weights} and STCN\'s probabilities of {len(frames)} frames')
+
+
+def stcn_output(core, ti: int, size) -> np.ndarray:
+    """Frame ``ti``'s ids as ``eval_davis.py`` makes them: unpad, bilinear resize to ``size``, argmax."""
+    from util.tensor_util import unpad
+    prob = torch.nn.functional.interpolate(unpad(core.prob[:, ti], core.pad), size, mode='bilinear',
+                                           align_corners=False)
+    return torch.argmax(prob, dim=0).to(torch.uint8).numpy()
 
 
 def run_ours(args) -> None:
@@ -151,7 +204,13 @@ def run_ours(args) -> None:
         osp.join(work, 'stcn_random.pth'), converted
     ],
                    check=True)
-    inferencer = VideoInferencer(init_model(CONFIG, converted))
+    memory = None
+    if args.no_last:
+        memory = dict(type='InfiniteMemory', mem_every=5, top_k=20, include_last=False)
+    inferencer = VideoInferencer(init_model(CONFIG, converted), memory=memory)
+    if args.time:
+        time_ours(args, inferencer)
+        return
     if args.dtype == 'float64':
         inferencer.model.double()
         prepare = inferencer.prepare
@@ -178,6 +237,18 @@ def run_ours(args) -> None:
           (f' (STCN\'s top-two probability margin there <= {margin.max():.2g})' if margin.size else ''))
 
 
+def time_ours(args, inferencer) -> None:
+    """Time ``VideoInferencer.propagate`` over the video's frames, read into RAM first."""
+    folder = osp.join(args.work_dir, 'video')
+    frames = [np.array(Image.open(osp.join(folder, 'frames', name)))
+              for name in sorted(os.listdir(osp.join(folder, 'frames')))]
+    annotation = np.array(Image.open(osp.join(folder, '00000.png')))
+    start = time.perf_counter()
+    with profiled(args.profile) as profile:
+        ids = [result.ids for result in inferencer.propagate(frames, {0: annotation}, len(frames))]
+    report_time(args, 'ours', time.perf_counter() - start, len(ids), profile)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='STCN vs mobilevos inference on converted random weights')
     parser.add_argument('step',
@@ -192,17 +263,30 @@ def parse_args(argv=None):
                         default=192,
                         help='a multiple of 16 (no padding on either side)')
     parser.add_argument('--width', type=int, default=320, help='a multiple of 16')
+    parser.add_argument('--no-last',
+                        action='store_true',
+                        help='STCN\'s eval default: no temporary latest frame in memory (both sides)')
+    parser.add_argument('--time', action='store_true', help='time this side (ms/frame) instead of checking it')
+    parser.add_argument('--threads', type=int, default=2, help='torch threads (both sides alike)')
+    parser.add_argument('--profile',
+                        type=int,
+                        default=0,
+                        metavar='ROWS',
+                        help='with --time: print the ROWS operators with the most self CPU time')
     args = parser.parse_args(argv)
     if args.step == 'stcn' and not args.stcn_dir:
         parser.error('the stcn step needs --stcn-dir')
-    if args.height % 16 or args.width % 16:
-        parser.error('--height and --width must be multiples of 16')
+    if (args.height % 16 or args.width % 16) and not args.time:
+        parser.error('--height and --width must be multiples of 16 (any size with --time)')
+    if args.profile and not args.time:
+        parser.error('--profile needs --time')
     return args
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
+    torch.set_num_threads(args.threads)
     run_stcn(args) if args.step == 'stcn' else run_ours(args)
 
 
