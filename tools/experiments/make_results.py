@@ -103,8 +103,9 @@ def plot_table(table: str, groups: Dict[str, List[dict]], baseline: dict, path: 
     import matplotlib.pyplot as plt
     names = list(groups)
     stats = [mean_std([100 * r['metrics']['davis/J&F-Mean'] for r in groups[n]]) for n in names]
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(names) + 2), 3.6))
-    ax.bar(range(len(names)), [m for m, _ in stats], yerr=[s or 0.0 for _, s in stats], capsize=3)
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(names) + 2), 3.8))
+    errors = [s or 0.0 for _, s in stats] if any(s for _, s in stats) else None
+    ax.bar(range(len(names)), [m for m, _ in stats], yerr=errors, capsize=3)
     ax.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask (no network)')
     ax.set_xticks(range(len(names)), names, rotation=30, ha='right', fontsize=8)
     ax.set_ylabel('J&F (%)')
