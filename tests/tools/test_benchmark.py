@@ -8,6 +8,8 @@ their consistency.
 """
 import json
 import os.path as osp
+import re
+import shlex
 import statistics
 
 import numpy as np
@@ -140,6 +142,8 @@ def test_video_pool_strips():
     (['--frames', '1'], '--frames'),
     (['--backend', 'tensorrt'], '--backend'),
     (['--ckpt', 'a.pth', 'b.pth'], '--ckpt'),
+    (['--device', 'cuda:0', '--backend', 'torch,onnxruntime'], '--device'),
+    (['--objects-sweep', '1,2', '--sweep-frames', '1'], '--sweep-frames'),
 ])
 def test_bad_options_are_clear_errors(args, message, capsys):
     assert benchmark.main([CONFIG, *args]) == 1
@@ -147,12 +151,17 @@ def test_bad_options_are_clear_errors(args, message, capsys):
 
 
 def test_row_plan_crosses_configs_backends_lengths_and_objects():
-    args = benchmark.parse_args(
-        ['a.py', 'b.py', '--frames', '50,500', '--objects', '2', '--objects-sweep', '1,2,8'])
-    plan = benchmark.plan_rows(args, [50, 500], ['torch', 'onnxruntime'])
-    expected = [(c, b, 50, 2, True) for c in (0, 1) for b in ('torch', 'onnxruntime')]
-    expected += [(c, b, 500, 2, False) for c in (0, 1) for b in ('torch', 'onnxruntime')]
-    expected += [(c, b, 50, k, True) for c in (0, 1) for b in ('torch', 'onnxruntime') for k in (1, 8)]
+    argv = ['a.py', 'b.py', '--frames', '50,500', '--objects', '2', '--objects-sweep', '1,2,8']
+    backends = ['torch', 'onnxruntime']
+    plan = benchmark.plan_rows(benchmark.parse_args(argv), [50, 500], backends)
+    expected = [(c, b, 50, 2, True) for c in (0, 1) for b in backends]
+    expected += [(c, b, 500, 2, False) for c in (0, 1) for b in backends]
+    expected += [(c, b, 50, k, True) for c in (0, 1) for b in backends for k in (1, 8)]
+    assert sorted(plan) == sorted(expected)
+    # a shorter sweep: its own 2-object row
+    plan = benchmark.plan_rows(benchmark.parse_args(argv + ['--sweep-frames', '20']), [50, 500], backends)
+    expected = [(c, b, n, 2, False) for c in (0, 1) for b in backends for n in (50, 500)]
+    expected += [(c, b, 20, k, True) for c in (0, 1) for b in backends for k in (1, 2, 8)]
     assert sorted(plan) == sorted(expected)
 
 
@@ -165,3 +174,31 @@ def test_cost_per_extra_object():
     records.append(dict(config='c', backend='torch', frames=500, objects=2, ms_per_frame=870.0, sweep=False))
     benchmark.add_object_costs(records)
     assert [r.get('ms_per_extra_object') for r in records] == [127.0, None, pytest.approx(763 / 7), None]
+
+
+def doc_commands():
+    """The ``benchmark.py`` commands of docs/benchmarks.md, as argument lists (brace lists expanded)."""
+    with open(osp.join(ROOT, 'docs', 'benchmarks.md'), encoding='utf-8') as f:
+        text = f.read().replace('\\\n', ' ')
+    commands = []
+    for line in text.splitlines():
+        if line.startswith('python tools/analysis/benchmark.py'):
+            args = []
+            for word in shlex.split(line)[2:]:
+                braces = re.search(r'\{([^}]*)\}', word)
+                args += (
+                    [word[:braces.start()] + v + word[braces.end():]
+                     for v in braces.group(1).split(',')] if braces else [word])
+            commands.append(args)
+    return commands
+
+
+def test_doc_commands_parse_and_name_existing_configs():
+    commands = doc_commands()
+    assert len(commands) >= 4
+    for args in commands:
+        parsed = benchmark.parse_args(args)
+        for config in parsed.configs:
+            assert osp.isfile(osp.join(ROOT, config)), config
+        frames = benchmark.parse_ints(parsed.frames, '--frames', 2)
+        benchmark.plan_rows(parsed, frames, parsed.backend.split(','))

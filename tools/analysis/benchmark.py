@@ -8,7 +8,8 @@ Examples::
     # STCN's own code as the reference row (see docs/benchmarks.md)
     python tools/analysis/benchmark.py configs/stcn_r50_synthetic.py \\
         configs/mobilevos_{r18,mbv2,mbv2-noaspp}_synthetic.py --size 480x854 --objects 2 \\
-        --objects-sweep 1,2,8,32 --frames 50,500 --backend torch,onnxruntime --max-seconds 900 \\
+        --objects-sweep 1,2,8,32 --sweep-frames 20 --frames 50,500 --backend torch,onnxruntime \\
+        --max-seconds 600 \\
         --json work_dirs/benchmark/results.json --plot work_dirs/benchmark/results.png \\
         --stcn-dir ../STCN --stcn-python ../stcn_env/bin/python
 
@@ -58,7 +59,7 @@ from mobilevos.deploy import META_FILE, parse_deploy_config, read_meta, weights_
 from mobilevos.deploy.verify import lecun_random_init_, mean_object_iou  # noqa: E402
 from mobilevos.inference import VideoInferencer  # noqa: E402
 from mobilevos.models.vos.steps import STEP_METHODS  # noqa: E402
-from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 from tools.analysis.benchmark_stcn import peak_rss_mb  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -140,14 +141,22 @@ def machine_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def matmul_gflops(n: int = MATMUL_N, repeats: int = 5) -> float:
-    """The machine's fp32 matmul throughput at torch's current thread count: best of ``repeats``."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+def synchronize(device: torch.device) -> None:
+    """Wait for the device's queued work (CUDA runs asynchronously; the CPU does not)."""
+    if device.type == 'cuda':
+        torch.cuda.synchronize(device)
+
+
+def matmul_gflops(device: torch.device, n: int = MATMUL_N, repeats: int = 5) -> float:
+    """The device's fp32 matmul throughput (on the CPU at torch's thread count): best of ``repeats``."""
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     torch.mm(a, b)
     best = float('inf')
     for _ in range(repeats):
+        synchronize(device)
         start = time.perf_counter()
         torch.mm(a, b)
+        synchronize(device)
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
 
@@ -171,8 +180,9 @@ class StepTimer:
     ``frame`` holds the seconds of each step since :meth:`next_frame`.
     """
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, device: torch.device) -> None:
         self.model = model
+        self.device = device
         self.frame: Dict[str, float] = defaultdict(float)
 
     def __getattr__(self, name: str):
@@ -181,8 +191,10 @@ class StepTimer:
             return attr
 
         def timed(*args, **kwargs):
+            synchronize(self.device)
             start = time.perf_counter()
             out = attr(*args, **kwargs)
+            synchronize(self.device)
             self.frame[name] += time.perf_counter() - start
             return out
 
@@ -228,14 +240,15 @@ def run_row(spec: dict) -> dict:
     """Time one row; runs in its own process (peak RSS is the row's). See the module docstring."""
     torch.set_num_threads(spec['threads'])
     size, objects, count = tuple(spec['size']), spec['objects'], spec['frames']
+    device = torch.device(spec['device'])
     if spec['backend'] == 'torch':
-        network = load_network(spec['config'], spec['checkpoint'], spec['seed'])
+        network = load_network(spec['config'], spec['checkpoint'], spec['seed']).to(device)
         segmenter = network
     else:
         network = None
         segmenter = load_runtime(spec['deploy_dir'], precision=spec['precision'], num_threads=spec['threads'])
-    model = StepTimer(segmenter)
-    inferencer = VideoInferencer(model)
+    model = StepTimer(segmenter, device)
+    inferencer = VideoInferencer(model, device=device)
     pool, ids = video_pool(size, objects, spec['seed'])
     for _ in inferencer.propagate(frame_stream(pool, spec['warmup']), {0: ids}, num_frames=spec['warmup']):
         pass
@@ -262,6 +275,7 @@ def run_row(spec: dict) -> dict:
     if progress is not None:
         progress.close()
     profile = None
+    peak_gpu = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == 'cuda' else None
     if spec['profile_depth'] and network is not None:
         profile = module_profile(network, size, objects, spec['profile_depth'])
     return dict(latency_ms=latency,
@@ -270,6 +284,7 @@ def run_row(spec: dict) -> dict:
                 capped=capped,
                 rss_warm_mb=rss_warm,
                 peak_rss_mb=peak_rss_mb(),
+                peak_gpu_mb=peak_gpu,
                 profile=profile)
 
 
@@ -367,7 +382,17 @@ def onnx_export(network: torch.nn.Module, config: str, checkpoint: Optional[str]
 
 
 # -------------------------------------------------------------------------------------------- STCN --
-def run_stcn(args, size: Tuple[int, int], frames: int, video: str) -> dict:
+def stcn_include_last(memories: Sequence[dict]) -> bool:
+    """Whether STCN's memory keeps the latest frame: as the first growing memory (a teacher's) among
+    the networks' ``test_memory`` does (``InfiniteMemory`` keeps it unless ``include_last=False``);
+    STCN's evaluation default (no) when there is none."""
+    for memory in memories:
+        if memory.get('type') == 'InfiniteMemory':
+            return bool(memory.get('include_last', True))
+    return False
+
+
+def run_stcn(args, size: Tuple[int, int], frames: int, video: str, include_last: bool) -> dict:
     """STCN's own ``InferenceCore`` in its own interpreter (``benchmark_stcn.py``); its JSON result."""
     out = osp.join(osp.dirname(video), f'stcn_{frames}.json')
     command = [
@@ -376,9 +401,12 @@ def run_stcn(args, size: Tuple[int, int], frames: int, video: str) -> dict:
         str(args.warmup), '--threads',
         str(args.threads), '--out', out
     ] + (['--max-seconds', str(args.max_seconds)] if args.max_seconds else [])
+    command += [] if include_last else ['--no-last']
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
-        raise RuntimeError(f'STCN\'s timing ({" ".join(command)}) failed:\n{done.stderr[-3000:]}')
+        raise UserError(
+            f'STCN\'s timing failed (is {args.stcn_python} an environment with torch and torchvision, '
+            f'{args.stcn_dir} STCN\'s code?): {" ".join(command)}\n{done.stderr[-3000:]}')
     with open(out) as f:
         return json.load(f)
 
@@ -515,7 +543,11 @@ def parse_args(argv=None):
     parser.add_argument('--objects-sweep',
                         default=None,
                         metavar='K1,K2,...',
-                        help='also time these object counts (at the first --frames length), e.g. 1,2,8,32')
+                        help='also time these object counts, e.g. 1,2,8,32 (videos of --sweep-frames frames)')
+    parser.add_argument('--sweep-frames',
+                        type=int,
+                        default=None,
+                        help='length of the objects-sweep videos (default: the first --frames length)')
     parser.add_argument('--frames', default='50', help='video lengths, comma-separated (default 50)')
     parser.add_argument('--backend',
                         default='torch',
@@ -524,6 +556,10 @@ def parse_args(argv=None):
                         type=int,
                         default=None,
                         help='torch and ONNX Runtime threads (default: torch\'s default, the physical cores)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='torch device of the torch rows, e.g. cuda:0 (default cpu; onnxruntime rows: cpu)')
     parser.add_argument('--warmup', type=int, default=3, help='frames of the warm-up pass (default 3)')
     parser.add_argument('--max-seconds',
                         type=float,
@@ -558,13 +594,16 @@ def parse_args(argv=None):
 def plan_rows(args, frames: List[int], backends: List[str]) -> List[Tuple[int, str, int, int, bool]]:
     """``(config index, backend, frames, objects, sweep)`` of every row, main rows first, no repeats."""
     sweep = parse_ints(args.objects_sweep, '--objects-sweep', 1) if args.objects_sweep else []
+    sweep_frames = args.sweep_frames or frames[0]
+    if sweep_frames < 2:
+        raise ValueError(f'--sweep-frames {sweep_frames}: give at least 2')
     rows: Dict[Tuple[int, str, int, int], bool] = {}
     for c in range(len(args.configs)):
         for backend in backends:
             for n in frames:
-                rows[(c, backend, n, args.objects)] = n == frames[0] and args.objects in sweep
+                rows[(c, backend, n, args.objects)] = n == sweep_frames and args.objects in sweep
             for k in sweep:
-                rows[(c, backend, frames[0], k)] = True
+                rows[(c, backend, sweep_frames, k)] = True
     return [key + (is_sweep, ) for key, is_sweep in rows.items()]
 
 
@@ -577,6 +616,10 @@ def main(argv=None) -> int:
     unknown = [b for b in backends if b not in BACKENDS or backends.count(b) > 1]
     if unknown or not backends:
         raise ValueError(f'--backend {args.backend!r}: choose distinct backends from {list(BACKENDS)}')
+    if args.device != 'cpu' and any(BACKENDS[b] for b in backends):
+        raise ValueError(
+            f'--device {args.device}: the onnxruntime backends run on the CPU here; time them in '
+            'a separate run without --device')
     if args.objects < 1:
         raise ValueError(f'--objects {args.objects}: give at least 1')
     checkpoints = [None if c.lower() == 'none' else c for c in (args.ckpt or ['none'] * len(args.configs))]
@@ -589,18 +632,25 @@ def main(argv=None) -> int:
     if args.stcn_dir and not osp.isfile(osp.join(args.stcn_dir, 'inference_core.py')):
         raise FileNotFoundError(f'--stcn-dir {args.stcn_dir} has no inference_core.py: give a checkout of '
                                 'https://github.com/hkchengrex/STCN')
+    if args.stcn_dir and -(-size[0] // 16) * -(-size[1] // 16) < 20:
+        raise ValueError(
+            f'--size {args.size} is too small for STCN\'s code: its top-k read-out (k = 20) needs '
+            'at least 20 positions at stride 16, e.g. 64x96')
     if args.threads:
         torch.set_num_threads(args.threads)
     args.threads = torch.get_num_threads()
-    matmul = matmul_gflops()
+    plan = plan_rows(args, frames, backends)
+    device = torch.device(args.device)
+    matmul = matmul_gflops(device)
     machine = f'{machine_name()}, {os.cpu_count()} logical cores, {args.threads} threads'
+    if device.type == 'cuda':
+        machine += f'; {torch.cuda.get_device_name(device)}'
     print(f'machine: {machine}; torch {torch.__version__}; fp32 {MATMUL_N}x{MATMUL_N} matmul peak '
           f'{matmul:.0f} GFLOP/s at {args.threads} threads')
     print(f'video: {size[0]}x{size[1]} random 8x8-block frames (a pool of {POOL}), objects as vertical '
           f'strips on frame 0; warm-up {args.warmup} frames; ms/frame = median over the frames after the '
           'first')
     log = print
-    plan = plan_rows(args, frames, backends)
     networks: Dict[int, dict] = {}
     for c, config in enumerate(args.configs):
         network = load_network(config, checkpoints[c], args.seed)
@@ -622,6 +672,7 @@ def main(argv=None) -> int:
         networks[c] = dict(params=sum(p.numel() for p in network.parameters()),
                            gflops=gflops,
                            weights=weights,
+                           test_memory=dict(network.test_memory_cfg),
                            exports=exports)
         del network
     records, masks = [], {}
@@ -639,7 +690,7 @@ def main(argv=None) -> int:
                       machine=machine,
                       matmul_gflops=matmul,
                       sweep=sweep,
-                      sweep_only=sweep and k != args.objects,
+                      sweep_only=sweep and (k != args.objects or n not in frames),
                       capped=False)
         deploy_dir = None
         if BACKENDS[backend]:
@@ -663,6 +714,7 @@ def main(argv=None) -> int:
                  size=size,
                  objects=k,
                  threads=args.threads,
+                 device=args.device,
                  warmup=args.warmup,
                  max_seconds=args.max_seconds,
                  check_frames=args.check_frames,
@@ -684,9 +736,11 @@ def main(argv=None) -> int:
             video = osp.join(tmp, 'video.npz')
             pool, ids = video_pool(size, args.objects, args.seed)
             np.savez(video, frames=pool, ids=ids)
+            include_last = stcn_include_last([info['test_memory'] for info in networks.values()])
             for n in frames:
-                result = run_stcn(args, size, n, video)
-                record = dict(config='STCN (its own code)',
+                result = run_stcn(args, size, n, video, include_last)
+                memory = 'every 5th frame' + (' + the latest' if include_last else '')
+                record = dict(config=f'STCN (its own code; memory {memory}, top-k 20)',
                               backend='torch (STCN)',
                               frames=n,
                               size=list(size),

@@ -11,13 +11,15 @@ first-frame ids, ``video.npz``)::
 
 STCN's evaluation network gets random weights and runs on the CPU as in
 ``tools/model_converters/check_stcn_equivalence.py`` (``import_stcn``,
-``random_stcn``), with the memory of our teacher's ``test_memory`` and STCN's
-DAVIS evaluation: top-k 20, every 5th frame plus the latest (``include_last``).
+``random_stcn``), with STCN's DAVIS evaluation memory: top-k 20, every 5th
+frame, plus the latest frame (``include_last``) unless ``--no-last`` (benchmark.py
+chooses as our teacher's ``test_memory`` does).
 A warm-up video of ``--warmup`` frames comes first. Frames are made one at a
 time from the pool (STCN's ``InferenceCore`` otherwise holds the whole video,
 2.5 GB at 500 frames of 480x854); its probability array is STCN's own. The
 latency of frame t is the time from the start of frame t (its ``encode_key``) to
-the start of frame t + 1. Writes ``{params, latency_ms, capped, rss_warm_mb,
+the start of frame t + 1 (``eval_davis.py``'s output step after the whole video, a
+resize and argmax of a few ms per frame, is not included). Writes ``{params, latency_ms, capped, rss_warm_mb,
 peak_rss_mb}`` to ``--out``.
 """
 import argparse
@@ -70,13 +72,25 @@ class Capped(Exception):
     """The timed pass ran past ``--max-seconds``."""
 
 
-def time_video(network, core_class, inference_core, pool, ids, length: int, max_seconds=None) -> tuple:
+def time_video(network,
+               core_class,
+               inference_core,
+               pool,
+               ids,
+               length: int,
+               include_last: bool,
+               max_seconds=None) -> tuple:
     """Run STCN's ``InferenceCore`` over ``length`` frames; per-frame ms and whether it was capped."""
     pad = inference_core.pad_divide_by
     video = LazyVideo(pool, length, pad)
     inference_core.pad_divide_by = lambda x, d, *a: (x, video.pad) if x is video else pad(x, d, *a)
     try:
-        core = core_class(network, video, int(ids.max()), top_k=TOP_K, mem_every=MEM_EVERY, include_last=True)
+        core = core_class(network,
+                          video,
+                          int(ids.max()),
+                          top_k=TOP_K,
+                          mem_every=MEM_EVERY,
+                          include_last=include_last)
     finally:
         inference_core.pad_divide_by = pad
     starts = []
@@ -107,6 +121,7 @@ def parse_args(argv=None):
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--threads', type=int, default=None)
     parser.add_argument('--max-seconds', type=float, default=None)
+    parser.add_argument('--no-last', action='store_true', help='no temporary latest frame in memory')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--out', required=True, help='write the JSON result here')
     return parser.parse_args(argv)
@@ -127,15 +142,16 @@ def main(argv=None) -> None:
     network = STCN()
     padded_ids = inference_core.pad_divide_by(torch.from_numpy(ids), 16)[0].numpy()
     random_stcn(network, inference_core.pad_divide_by(pool, 16)[0], [padded_ids] * len(pool))
-    time_video(network, core_class, inference_core, pool, ids, args.warmup)
+    time_video(network, core_class, inference_core, pool, ids, args.warmup, not args.no_last)
     rss_start = peak_rss_mb()
     latency, capped = time_video(network, core_class, inference_core, pool, ids, args.frames,
-                                 args.max_seconds)
+                                 not args.no_last, args.max_seconds)
     with open(args.out, 'w') as f:
         json.dump(
             dict(params=sum(p.numel() for p in network.parameters()),
                  latency_ms=latency,
                  capped=capped,
+                 include_last=not args.no_last,
                  rss_warm_mb=rss_start,
                  peak_rss_mb=peak_rss_mb()), f)
 
