@@ -32,7 +32,8 @@ train_dataloader = dict(
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='ConcatDataset',
-        datasets=[davis_x5, youtube_clips]))
+        datasets=[davis_x5, youtube_clips],
+        ignore_keys=['dataset_name']))  # the two sources' names differ; the rest of their metainfo is equal
 val_dataloader = dict(
     batch_size=1,
     num_workers=0,
