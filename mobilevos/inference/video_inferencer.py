@@ -14,6 +14,7 @@ from mobilevos.models.vos.steps import STEP_METHODS
 from mobilevos.utils.io import write_image, write_mask
 from mobilevos.visualization import overlay_mask
 
+from .fast_torch import optimize_for_inference
 from .memory_spec import memory_bank_from_spec
 from .object_ids import ObjectIdMap
 from .video_io import (Annotation, InferenceInputError, frame_size, frame_stem, list_frames, load_frame,
@@ -82,9 +83,14 @@ class VideoInferencer:
         size: process frames resized so that their shorter side is ``size``
             (e.g. 480); ``None`` keeps the original size. Outputs are always at
             the original size.
+        optimize: run a copy of a torch network with its batch norms folded
+            into the convs and channels-last weights
+            (:func:`~mobilevos.inference.optimize_for_inference`): the same masks,
+            ~1.4x faster on a CPU. ``model`` itself is left unchanged.
 
     Raises:
-        TypeError: ``model`` lacks a step method.
+        TypeError: ``model`` lacks a step method, or ``optimize`` is asked of a
+            model that is not an ``nn.Module``.
         ValueError: a bad ``size``.
     """
 
@@ -92,8 +98,12 @@ class VideoInferencer:
                  model,
                  memory: Union[None, str, dict] = None,
                  device: Union[str, torch.device] = 'cpu',
-                 size: Optional[int] = None):
-        self.model = model
+                 size: Optional[int] = None,
+                 optimize: bool = False):
+        if optimize and not isinstance(model, torch.nn.Module):
+            raise TypeError(f'optimize=True folds the batch norms of a torch network; {model!r} is not one '
+                            '(exported graphs are optimised by their runtime)')
+        self.model = optimize_for_inference(model) if optimize else model
         for step in STEP_METHODS:
             if not hasattr(self.model, step):
                 raise TypeError(f'{type(self.model).__name__} is not an STM network: it has no {step} (build '
