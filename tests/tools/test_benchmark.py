@@ -202,3 +202,12 @@ def test_doc_commands_parse_and_name_existing_configs():
             assert osp.isfile(osp.join(ROOT, config)), config
         frames = benchmark.parse_ints(parsed.frames, '--frames', 2)
         benchmark.plan_rows(parsed, frames, parsed.backend.split(','))
+
+
+def test_stcn_memory_follows_the_teacher():
+    """STCN keeps the latest frame exactly when the first growing memory among the configs does."""
+    first_latest = dict(type='FirstLatestMemory', keep_first=True, num_latest=1)
+    assert benchmark.stcn_include_last([first_latest, dict(type='InfiniteMemory', mem_every=5)]) is True
+    assert benchmark.stcn_include_last([dict(type='InfiniteMemory', mem_every=5,
+                                             include_last=False)]) is False
+    assert benchmark.stcn_include_last([first_latest]) is False  # STCN's evaluation default

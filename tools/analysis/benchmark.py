@@ -676,7 +676,7 @@ def main(argv=None) -> int:
                            exports=exports)
         del network
     records, masks = [], {}
-    for c, backend, n, k, sweep in plan:
+    for row, (c, backend, n, k, sweep) in enumerate(plan, 1):
         info = networks[c]
         record = dict(config=args.configs[c],
                       backend=backend,
@@ -698,11 +698,11 @@ def main(argv=None) -> int:
             if deploy_dir is None:
                 record.update(skipped=reason, ms_per_frame=None, fps=None, peak_rss_mb=None)
                 records.append(record)
-                print(f'{model_name(record)} {backend}: {reason}')
+                print(f'[{row}/{len(plan)}] {model_name(record)} {backend}: {reason}')
                 continue
             graphs = read_meta(deploy_dir)['graphs'].values()
             record['onnx_mb'] = sum(g['bytes'][BACKENDS[backend]] for g in graphs) / 1e6
-        label = f'{model_name(record)} {record["backend"]} {n} frames {k} objects'
+        label = f'[{row}/{len(plan)}] {model_name(record)} {record["backend"]} {n} frames {k} objects'
         result = run_isolated(
             dict(config=args.configs[c],
                  checkpoint=checkpoints[c],
