@@ -107,6 +107,7 @@ def test_make_results_gives_mean_and_std_over_seeds_and_the_baseline_row(tmp_pat
     for seed, jf in enumerate((0.5, 0.6, 0.7)):
         _record(tmp_path, '1', 'r18 distilled', seed, jf, jf - 0.1, jf + 0.1)
     _record(tmp_path, '1', 'r18 alone', 0, 0.3, 0.25, 0.35)
+    _record(tmp_path, '1', 'teacher STCN-R50', None, 0.7, 0.7, 0.7)  # tested once, no seed of its own
     _record(tmp_path, '5', 'latest only', 0, 0.4, 0.4, 0.4)
     (tmp_path / 'iters6000' / 'copy_first_mask.json').write_text(
         json.dumps({'global': {'J&F-Mean': 0.224, 'J-Mean': 0.226, 'F-Mean': 0.222}}))
@@ -115,7 +116,8 @@ def test_make_results_gives_mean_and_std_over_seeds_and_the_baseline_row(tmp_pat
     text = out.read_text()
     assert '| r18 distilled | 60.0 ± 10.0 | 50.0 ± 10.0 | 70.0 ± 10.0 | 0, 1, 2 | 10 |' in text
     assert '| r18 alone | 30.0 | 25.0 | 35.0 | 0 | 10 |' in text
-    assert text.index('r18 alone') < text.index('r18 distilled')  # the table's row order
+    assert '| teacher STCN-R50 | 70.0 | 70.0 | 70.0 | recipe | 10 |' in text
+    assert text.index('teacher') < text.index('r18 alone') < text.index('r18 distilled')  # the table's order
     assert text.count('| copy-first-mask (no network) | 22.4 | 22.6 | 22.2 |') == 2  # tables 1 and 5
     assert text.count('(synthetic, CPU-scale)') == 5 and 'No results' in text  # tables 2-4 are empty
     assert '| latest only | 40.0 | 40.0 | 40.0 | 0 | 10 | 60.1 |' in text  # the paper's number

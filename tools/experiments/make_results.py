@@ -87,7 +87,7 @@ def table_markdown(table: str, groups: Dict[str, List[dict]], baseline: dict, it
     row = [BASELINE_ROW] + [f"{100 * baseline[key.split('/')[1]]:.1f}" for _, key in METRICS] + ['–', '–']
     lines.append('| ' + ' | '.join(row + (['–'] if paper else [])) + ' |')
     for variant, records in groups.items():
-        seeds = ', '.join(str(r['seed']) for r in records)
+        seeds = ', '.join(str(r['seed']) for r in records if r['seed'] is not None) or 'recipe'
         minutes = statistics.mean(r.get('train_seconds', 0.0) for r in records) / 60
         row = [variant] + [fmt([r['metrics'][key] for r in records]) for _, key in METRICS]
         row += [seeds, f'{minutes:.0f}' if minutes else '–']

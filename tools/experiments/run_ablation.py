@@ -175,7 +175,8 @@ def plan(table: str, seeds: List[int], iters: int, out_dir: str, student: str, t
         distilled = 'distill_' in osp.basename(variant.config)
         common = data_options(data_root) + list(extra)
         for seed in ([None] if variant.checkpoint else seeds):
-            result = osp.join(root, f'table{table}', variant.slug, f'seed{seed}.json')
+            tag = 'recipe' if seed is None else seed  # a tested-only row keeps its recipe's seed
+            result = osp.join(root, f'table{table}', variant.slug, f'seed{tag}.json')
             train_dir = None
             if variant.checkpoint:
                 checkpoint, train_cmd = variant.checkpoint, []
