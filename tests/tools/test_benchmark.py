@@ -211,3 +211,20 @@ def test_stcn_memory_follows_the_teacher():
     assert benchmark.stcn_include_last([dict(type='InfiniteMemory', mem_every=5,
                                              include_last=False)]) is False
     assert benchmark.stcn_include_last([first_latest]) is False  # STCN's evaluation default
+
+
+def test_length_rows_compare_the_longest_video_with_the_shortest():
+    base = dict(config='configs/s.py', backend='torch', objects=2, capped=False)
+    records = [
+        dict(base, frames=50, frames_timed=50, ms_per_frame=100.0, peak_rss_mb=500.0),
+        dict(base, frames=500, frames_timed=120, ms_per_frame=104.0, peak_rss_mb=510.0, capped=True),
+        dict(base,
+             frames=20,
+             objects=8,
+             frames_timed=20,
+             ms_per_frame=300.0,
+             peak_rss_mb=600.0,
+             sweep_only=True)
+    ]
+    rows = benchmark.length_rows(records)
+    assert rows[2:] == ['| s | torch | 50 → 500 (capped at 120) | +4.0 % | +2.0 % |']

@@ -467,6 +467,10 @@ def markdown_tables(records: List[dict], matmul: float) -> str:
             rows.append(f'| {model_name(r)} | {r["backend"]} | {r["frames"]} | {r["objects"]} | '
                         f'{fmt(r["ms_per_frame"])} | {fmt(r.get("ms_per_extra_object"))} |')
         out.append('objects sweep:\n\n' + '\n'.join(rows))
+    lengths = length_rows(records)
+    if lengths:
+        out.append('the longest video against the shortest (a constant-memory network stays near 0 %):\n\n' +
+                   '\n'.join(lengths))
     steps = [r for r in records if r.get('steps_ms')]
     if steps:
         names = list(STEP_METHODS) + ['other']
@@ -479,6 +483,26 @@ def markdown_tables(records: List[dict], matmul: float) -> str:
                         ' | '.join(f'{r["steps_ms"][s]:.0f}' for s in names) + ' |')
         out.append('median ms per frame of each step:\n\n' + '\n'.join(rows))
     return '\n\n'.join(out)
+
+
+def length_rows(records: List[dict]) -> List[str]:
+    """Markdown rows: change of ms/frame and of peak RSS from the shortest video to the longest."""
+    groups = defaultdict(list)
+    for r in records:
+        if not r.get('sweep_only') and r.get('ms_per_frame') is not None:
+            groups[(r['config'], r['backend'], r['objects'])].append(r)
+    rows = []
+    for runs in groups.values():
+        if len({r['frames'] for r in runs}) < 2:
+            continue
+        short, long = min(runs, key=lambda r: r['frames']), max(runs, key=lambda r: r['frames'])
+        capped = f' (capped at {long["frames_timed"]})' if long['capped'] else ''
+        rows.append(
+            f'| {model_name(long)} | {long["backend"]} | {short["frames"]} → {long["frames"]}{capped} | '
+            f'{100 * (long["ms_per_frame"] / short["ms_per_frame"] - 1):+.1f} % | '
+            f'{100 * (long["peak_rss_mb"] / short["peak_rss_mb"] - 1):+.1f} % |')
+    head = ['| model | backend | frames | ms/frame change | peak RSS change |', '|---|---|---|---|---|']
+    return head + rows if rows else []
 
 
 def profile_table(record: dict) -> str:
