@@ -329,3 +329,88 @@ def test_float_labels_without_bins_and_bad_bins_raise():
         ContrastiveKDLoss(label_bins=dict(num_bins=8, min=0.0, max=4.0, log=True))
     with pytest.raises(ValueError, match='ignore_index'):
         ContrastiveKDLoss(ignore_index=3, label_bins=dict(num_bins=8, min=0.5, max=4.0))
+
+
+# -- normalizer: what |C_s| is in (log2 ||C_s||^2 - log2 ||C_s * C_ty||^2) / |C_s| ------------------------
+
+
+def _log_ratio_by_hand(student, teacher, labels, omega, ignore_index=255):
+    """Per frame: the un-normalised log-ratio and the number of pixels used, with full matrices."""
+    values, counts = [], []
+    for b in range(student.shape[0]):
+        keep = labels[b].flatten() != ignore_index
+        zs, zt = _rows(student[b])[keep], _rows(teacher[b])[keep]
+        y = labels[b].flatten()[keep]
+        cs = zs @ zs.T
+        cty = omega * (zt @ zt.T) + (1 - omega) * (y[:, None] == y[None]).to(zs.dtype)
+        values.append(_log2_sq_norm(cs) - _log2_sq_norm(cs * cty))
+        counts.append(float(keep.sum()))
+    return torch.stack(values), torch.tensor(counts, dtype=torch.float64)
+
+
+@pytest.mark.parametrize('omega', [0.0, 0.9, 1.0])
+def test_normalizers_divide_each_frame_by_its_own_count(omega):
+    # Frames with different pixel counts (frame 1 has an ignored row), so a batch-wide N would fail.
+    student, teacher, labels = _random(b=3, h=5, w=6, seed=20)
+    labels[1, 0] = 255
+    values, counts = _log_ratio_by_hand(student, teacher, labels, omega)
+    assert counts[0] == 30 and counts[1] == 24
+    expected = {'num_samples': (values / counts).mean(), 'num_pairs': (values / counts**2).mean(),
+                'none': values.mean()}
+    for normalizer, value in expected.items():
+        loss = ContrastiveKDLoss(omega=omega, normalizer=normalizer)(student, teacher, labels)
+        assert torch.allclose(loss, value, rtol=1e-10), normalizer
+
+
+def test_none_is_the_log_ratio_of_mean_squared_correlations():
+    # 'none' is the per-pixel-pair mean form: dividing both Frobenius sums by N^2 inside the log changes nothing.
+    student, teacher, labels = _random(b=1, seed=21)
+    zs, zt = _rows(student[0]), _rows(teacher[0])
+    y = labels[0].flatten()
+    cs = zs @ zs.T
+    cty = 0.9 * (zt @ zt.T) + 0.1 * (y[:, None] == y[None]).double()
+    expected = torch.log2((cs**2).mean()) - torch.log2(((cs * cty)**2).mean())
+    assert torch.allclose(ContrastiveKDLoss(omega=0.9, normalizer='none')(student, teacher, labels), expected,
+                          rtol=1e-10)
+
+
+def test_gradients_scale_by_n_between_normalizers():
+    # One frame of N = 42 pixels: grad('none') = N grad('num_samples') = N^2 grad('num_pairs'),
+    # and loss_weight multiplies the gradient.
+    student, teacher, labels = _random(b=1, h=6, w=7, seed=22)
+    student.requires_grad_(True)
+    n = 42
+    grads = {}
+    for normalizer in ('num_samples', 'num_pairs', 'none'):
+        loss = ContrastiveKDLoss(omega=0.9, normalizer=normalizer)(student, teacher, labels)
+        (grads[normalizer], ) = torch.autograd.grad(loss, student)
+    assert grads['none'].abs().max() > 0
+    assert torch.allclose(grads['none'], n * grads['num_samples'], rtol=1e-9, atol=1e-15)
+    assert torch.allclose(grads['none'], n * n * grads['num_pairs'], rtol=1e-9, atol=1e-15)
+    weighted = ContrastiveKDLoss(omega=0.9, normalizer='none', loss_weight=250.0)(student, teacher, labels)
+    (grad, ) = torch.autograd.grad(weighted, student)
+    assert torch.allclose(grad, 250.0 * grads['none'], rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize('normalizer', ['num_samples', 'num_pairs', 'none'])
+def test_omega_one_ignores_labels_and_omega_zero_ignores_the_teacher(normalizer):
+    # w = 1: pure distillation, the labels (none ignored) do not enter; w = 0: pure supervised
+    # contrastive learning, the teacher does not enter. In between both do.
+    student, teacher, labels = _random(b=2, seed=23)
+    _, other_teacher, other_labels = _random(b=2, seed=24)
+    assert not torch.equal(labels, other_labels)
+
+    def loss(omega, t, y):
+        return ContrastiveKDLoss(omega=omega, normalizer=normalizer)(student, t, y)
+
+    assert torch.allclose(loss(1.0, teacher, labels), loss(1.0, teacher, other_labels), rtol=1e-12)
+    assert torch.allclose(loss(0.0, teacher, labels), loss(0.0, other_teacher, labels), rtol=1e-12)
+    assert not torch.allclose(loss(1.0, teacher, labels), loss(1.0, other_teacher, labels), rtol=1e-6)
+    assert not torch.allclose(loss(0.0, teacher, labels), loss(0.0, teacher, other_labels), rtol=1e-6)
+    assert not torch.allclose(loss(0.5, teacher, labels), loss(0.5, teacher, other_labels), rtol=1e-6)
+    assert not torch.allclose(loss(0.5, teacher, labels), loss(0.5, other_teacher, labels), rtol=1e-6)
+
+
+def test_bad_normalizer_raises():
+    with pytest.raises(ValueError, match="normalizer must be 'num_samples', 'num_pairs' or 'none'"):
+        ContrastiveKDLoss(normalizer='mean')
