@@ -35,7 +35,11 @@ mobilevos_kd = dict(
         loss_repr=dict(
             type='ContrastiveKDLoss',
             omega=0.9,  # w: 1 = pure distillation, 0 = pure supervised contrastive learning
-            loss_weight=1.0,
+            # The log-ratio itself, not divided by N (as a mean over pixels, its gradient does not shrink as N
+            # grows), weighted so that at the start of a run its gradient on the student is ~30 % of the CE's
+            # (>= 10 % on every batch measured); see docs/distillation.md "Its scale".
+            normalizer='none',
+            loss_weight=5.0,
             batch_fold='channels',  # decoder features are per object: (B*K, C, h, w)
             resize_mode='student',
             sampler=dict(type='BoundaryPixelSampler', num_samples=1024, kernel_size=3, topup_ratio=1.0)),
