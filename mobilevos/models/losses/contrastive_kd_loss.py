@@ -85,7 +85,7 @@ class ContrastiveKDLoss(nn.Module):
         Z_s, Z_t  = L2-normalised student / teacher embeddings   (N, Cs), (N, Ct)
         C_s       = Z_s Z_s^T,  C_t = Z_t Z_t^T                   (N, N)
         C_ty      = omega * C_t + (1 - omega) * Y Y^T             (Y one-hot labels)
-        L_b       = (log2 ||C_s||_F^2 - log2 ||C_s * C_ty||_F^2) / N
+        L_b       = (log2 ||C_s||_F^2 - log2 ||C_s * C_ty||_F^2) / |C_s|   (|C_s|: see normalizer)
 
     and the loss is ``loss_weight * mean_b L_b`` over frames that have at least
     one sample. ``omega = 1`` is ITRD's Gram (mutual-information) distillation
@@ -142,8 +142,11 @@ class ContrastiveKDLoss(nn.Module):
         interpolation: ``F.interpolate`` mode for features (default bilinear).
         align_corners: for bilinear/bicubic feature resizing.
         ignore_index: label value that is never sampled.
-        normalizer: ``|C_s|``: 'num_samples' (``N``, default), 'num_pairs'
-            (``N^2``) or 'none'.
+        normalizer: ``|C_s|``, per frame: 'num_samples' (``N``, default),
+            'num_pairs' (``N^2``) or 'none' (1). 'none' equals ``log2
+            mean(C_s^2) - log2 mean((C_s * C_ty)^2)`` (means over the ``N^2``
+            pairs), whose gradient scales like a mean over pixels; the VOS
+            configs use it (docs/distillation.md, "Its scale").
         max_block_elements: entries per block of the correlation matrices.
         eps: floor of the norms inside ``log2``.
         batch_fold: ``None`` (default) or ``'channels'`` (see above).

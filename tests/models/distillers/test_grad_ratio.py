@@ -4,7 +4,8 @@ Issue 14's acceptance: at the start of a distillation run, the gradient norm of 
 the student's parameters is >= 10 % of ``student.loss_ce``'s. The defaults are read from the real
 configs (configs/distill_r50_to_mbv2.py and its base configs/_base_/distillers/mobilevos_kd.py), so a
 change of default that breaks this fails here. Measured with tools/experiments/grad_ratio.py on the
-quickstart's frame size (64x64), one training batch of 2 clips, the teacher at its initial weights.
+quickstart's frame size (64x64), one training batch of 2 one-object clips of the config's length, the
+teacher at its initial weights.
 """
 import importlib.util
 import os.path as osp
@@ -33,7 +34,7 @@ def measured(tmp_path_factory):
     tool = _grad_ratio_tool()
     cfg = Config.fromfile(CONFIG)
     data = cfg.train_dataloader.dataset.dataset
-    data.update(data_root=str(tmp_path_factory.mktemp('synthetic')), num_videos=4, num_frames=6, size=(64, 64),
+    data.update(data_root=str(tmp_path_factory.mktemp('synthetic')), num_videos=4, num_frames=8, size=(64, 64),
                 num_val_videos=1)
     cfg.train_dataloader.dataset.pipeline[0]['size'] = (64, 64)
     cfg.train_dataloader.dataset.max_objects = 1  # as the quickstart trains
