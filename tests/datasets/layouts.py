@@ -89,3 +89,18 @@ def make_youtube(root, split='valid', size=(16, 24), all_frames=False):
     with open(os.path.join(root, split, 'meta.json'), 'w') as handle:
         json.dump(meta, handle)
     return root
+
+
+def make_static_images(root, names=('a', 'b'), same_folder=False, size=(12, 14), img_dir='images',
+                       ann_dir='masks'):
+    """Images ``<img_dir>/<name>.jpg`` with 0/255 saliency masks ``<ann_dir>/<name>.png`` (or beside them)."""
+    img_dir = os.path.join(root, img_dir)
+    mask_dir = img_dir if same_folder else os.path.join(root, ann_dir)
+    os.makedirs(img_dir, exist_ok=True)
+    os.makedirs(mask_dir, exist_ok=True)
+    for i, name in enumerate(names):
+        frame_image(size, i).save(os.path.join(img_dir, f'{name}.jpg'))
+        mask = np.zeros(size, dtype=np.uint8)
+        mask[2:6, 3:9] = 255
+        Image.fromarray(mask).save(os.path.join(mask_dir, f'{name}.png'))
+    return root

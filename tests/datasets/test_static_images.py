@@ -7,20 +7,7 @@ from PIL import Image
 
 from mobilevos.registry import DATASETS
 from mobilevos.utils.io import write_mask
-from .layouts import frame_image
-
-
-def _make(root, names=('a', 'b'), same_folder=False, size=(12, 14)):
-    img_dir = os.path.join(root, 'images')
-    mask_dir = img_dir if same_folder else os.path.join(root, 'masks')
-    os.makedirs(img_dir, exist_ok=True)
-    os.makedirs(mask_dir, exist_ok=True)
-    for i, name in enumerate(names):
-        frame_image(size, i).save(os.path.join(img_dir, f'{name}.jpg'))
-        mask = np.zeros(size, dtype=np.uint8)
-        mask[2:6, 3:9] = 255
-        Image.fromarray(mask).save(os.path.join(mask_dir, f'{name}.png'))
-    return root
+from .layouts import frame_image, make_static_images
 
 
 def _build(root, **kwargs):
@@ -30,7 +17,7 @@ def _build(root, **kwargs):
 
 
 def test_one_frame_records(tmp_path):
-    dataset = _build(_make(str(tmp_path)))
+    dataset = _build(make_static_images(str(tmp_path)))
     assert len(dataset) == 2
     record = dataset[1]
     assert record['video'] == 'b' and record['num_frames'] == 1
@@ -40,7 +27,7 @@ def test_one_frame_records(tmp_path):
 
 
 def test_same_folder_and_id_masks(tmp_path):
-    root = _make(str(tmp_path), same_folder=True)
+    root = make_static_images(str(tmp_path), same_folder=True)
     write_mask(os.path.join(root, 'images', 'a.png'), np.pad(np.array([[2, 5]], np.uint8),
                                                              ((0, 11), (0, 12))))
     dataset = _build(root, ann_dir='images', binary=False)
@@ -53,14 +40,14 @@ def test_same_folder_and_id_masks(tmp_path):
 
 
 def test_image_without_mask(tmp_path):
-    root = _make(str(tmp_path))
+    root = make_static_images(str(tmp_path))
     frame_image((12, 14)).save(os.path.join(root, 'images', 'c.jpg'))
     with pytest.raises(ValueError, match=r'image .*images/c\.jpg has no mask .*masks/c\.png'):
         _build(root)
 
 
 def test_size_mismatch_and_rgb_mask(tmp_path):
-    root = _make(str(tmp_path))
+    root = make_static_images(str(tmp_path))
     Image.fromarray(np.zeros((5, 5), np.uint8)).save(os.path.join(root, 'masks', 'a.png'))
     with pytest.raises(ValueError, match=r'mask .*masks/a\.png is 5x5'):
         _build(root)

@@ -3,6 +3,7 @@
 The checkpoints are built with torchvision's real key names and shapes (``imagenet_weights.py``).
 """
 import copy
+import json
 import os.path as osp
 
 import pytest
@@ -12,7 +13,7 @@ from mmengine.config import Config
 from mobilevos.models.backbones import IMAGENET_URLS, ImageNetPretrainedInit
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import CheckpointMismatchError
-from mobilevos.utils.cli import MissingDataError, config_keys_in_errors
+from mobilevos.utils.cli import MissingDataError, config_keys_in_errors, keys_holding
 from tests.models.backbones.imagenet_weights import SHAPES, fake_imagenet, fake_imagenet_files
 from tests.models.backbones.resnets import stride16_resnet
 
@@ -181,3 +182,21 @@ def test_real_data_config_builds_with_imagenet_encoders_from_local_files(name, h
                   if v.is_floating_point() and k != stem and v.numpy().tobytes() not in found]
         assert all(k.endswith('.bias') and not state[k].any() for k in missed), f'{name}: {missed[:5]}'
         assert len(missed) < len(state) // 4
+
+
+def test_offline_real_data_config_names_its_model_keys_and_the_url_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'distill_r50_to_mbv2_davis-ytvos.py'))
+    url = cfg.model.student.key_encoder.init_cfg.checkpoint
+    offline = f'http://127.0.0.1:9/models/{osp.basename(url)}'  # nothing listens there: like being offline
+    cfg = Config(json.loads(json.dumps(cfg.to_dict()).replace(url, offline)))
+    # the URL is also in base variables (mobilevos_mbv2_imagenet, ...) that do nothing when set
+    assert len(keys_holding(cfg.to_dict(), offline)) > 2
+    student = MODELS.build(cfg.model.student)
+    with pytest.raises(MissingDataError) as info:
+        with config_keys_in_errors(cfg):
+            student.init_weights()
+    message = str(info.value)
+    assert '\n' not in message and f'cannot download the ImageNet weights {offline}' in message
+    assert message.endswith('--cfg-options model.student.key_encoder.init_cfg.checkpoint=PATH '
+                            'model.student.value_encoder.init_cfg.checkpoint=PATH')
