@@ -58,6 +58,7 @@ def find(records, backend, frames, objects):
     return found[0]
 
 
+@pytest.mark.slow  # the run: ~40 s of CPU, four row processes
 def test_one_record_per_row_with_the_schema(run):
     records = run['records']
     rows = {(r['backend'], r['frames'], r['objects']) for r in records}
@@ -74,6 +75,7 @@ def test_one_record_per_row_with_the_schema(run):
     assert 'random (no --ckpt' in run['text']
 
 
+@pytest.mark.slow
 def test_numbers_are_consistent(run):
     for r in run['records']:
         timed = r['latency_ms'][1:]  # the annotated frame has no read-out
@@ -94,6 +96,7 @@ def test_numbers_are_consistent(run):
         assert 'min_iou_vs_torch' not in find(run['records'], 'torch', 4, k)
 
 
+@pytest.mark.slow
 def test_table_and_plot(run):
     text = run['text']
     assert '| model | backend | weights | frames | objects |' in text
@@ -106,6 +109,7 @@ def test_table_and_plot(run):
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
+@pytest.mark.slow  # one row process
 def test_max_seconds_caps_a_row(tmp_path, capsys):
     out = tmp_path / 'capped.json'
     rc = benchmark.main([

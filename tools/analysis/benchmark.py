@@ -347,14 +347,22 @@ def add_agreement(records: List[dict], masks: Dict[int, List[np.ndarray]]) -> No
 
 
 # ------------------------------------------------------------------------------------- ONNX Runtime --
-def onnx_export(network: torch.nn.Module, config: str, checkpoint: Optional[str], precision: str,
-                size: Tuple[int, int], objects: int, work_dir: str, log) -> Tuple[Optional[str], str]:
+def onnx_export(network: torch.nn.Module,
+                config: str,
+                checkpoint: Optional[str],
+                precision: str,
+                size: Tuple[int, int],
+                objects: int,
+                work_dir: str,
+                reuse: bool = False,
+                log=print) -> Tuple[Optional[str], str]:
     """Export (or reuse) the static ONNX graphs of ``network`` for frames of ``size`` and K = ``objects``.
 
     With the deploy config ``DEPLOY_CFGS[precision]`` (int8 exports hold the fp32
     graphs too), the network's own ``test_memory``. The folder is
-    ``work_dir/onnx/<config>_<H>x<W>_k<K>_<precision>_<weights digest>`` and is reused when it
-    holds a complete export (``export_meta.json``) of the same size.
+    ``work_dir/onnx/<config>_<H>x<W>_k<K>_<precision>_<weights digest>``; with ``reuse``, a
+    complete export found there (``export_meta.json``, same size) is used as it is (its graphs are
+    those of the export code of its day).
 
     Returns:
         ``(folder, '')``, or ``(None, reason)`` when the network cannot be exported
@@ -372,7 +380,8 @@ def onnx_export(network: torch.nn.Module, config: str, checkpoint: Optional[str]
     folder = osp.join(
         work_dir, 'onnx', f'{stem}_{size[0]}x{size[1]}_k{objects}_{parsed.precision}_'
         f'{weights_sha256(network)[:12]}')
-    if osp.exists(osp.join(folder, META_FILE)) and read_meta(folder)['input']['frame_size'] == list(size):
+    if reuse and osp.exists(osp.join(folder,
+                                     META_FILE)) and read_meta(folder)['input']['frame_size'] == list(size):
         log(f'reusing the ONNX export in {folder}')
         return folder, ''
     start = time.time()
@@ -606,7 +615,11 @@ def parse_args(argv=None):
                         help='the Python of an environment with torch and torchvision for STCN\'s code')
     parser.add_argument('--work-dir',
                         default=osp.join('work_dirs', 'benchmark'),
-                        help='ONNX exports are written (and reused) under WORK_DIR/onnx')
+                        help='ONNX exports are written under WORK_DIR/onnx')
+    parser.add_argument('--reuse-exports',
+                        action='store_true',
+                        help='use the exports found in WORK_DIR/onnx instead of exporting again (only if '
+                        'the export code has not changed since)')
     parser.add_argument('--json', default=None, help='write the records here')
     parser.add_argument('--plot', default=None, help='write the plot here (.png)')
     parser.add_argument('--seed', type=int, default=0, help='seed of the random weights and frames')
@@ -692,7 +705,7 @@ def main(argv=None) -> int:
             for k in objects:
                 exports[k] = onnx_export(network, config, checkpoints[c],
                                          'int8' if 'int8' in precisions else 'fp32', size, k, args.work_dir,
-                                         log)
+                                         args.reuse_exports, log)
         networks[c] = dict(params=sum(p.numel() for p in network.parameters()),
                            gflops=gflops,
                            weights=weights,
