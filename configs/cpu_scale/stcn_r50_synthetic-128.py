@@ -1,7 +1,7 @@
 # The CPU-scale teacher of docs/results.md: the STCN-R50 teacher trained from scratch on a larger
 # synthetic set (600 videos of 12 frames, 128x128, so the stride-16 maps memory matching works on are
-# 8x8) with the 6K-iteration CPU schedule. About 3 s per iteration on a 2-core CPU (~5 h: run it in the
-# background and continue with --resume; tools/experiments/README.md has the commands).
+# 8x8) with the 6K-iteration CPU schedule. About 3-6 s per iteration on an idle 2-core CPU (5-10 h; 30 s under
+# heavy load): run it in the background and continue with --resume (tools/experiments/README.md).
 # Scores are on synthetic data: they say nothing about real videos.
 _base_ = [
     '../_base_/models/stcn_r50.py', '../_base_/datasets/synthetic_davis.py', '../_base_/schedules/cpu_scale_6k.py',
@@ -21,4 +21,5 @@ train_dataloader = dict(
                  dataset=dict(data_root=data_root, **synthetic)))
 val_dataloader = dict(dataset=dict(data_root=data_root, **synthetic))
 test_dataloader = val_dataloader
-default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=250, max_keep_ckpts=2))
+# Checkpoints every 50 iterations, so little is lost when a session ends mid-run (--resume continues).
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=50, max_keep_ckpts=2))
