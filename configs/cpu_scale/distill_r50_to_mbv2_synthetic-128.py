@@ -12,4 +12,4 @@ model = dict(_base_.mobilevos_kd, student=_base_.mobilevos_mbv2, teacher=_base_.
              **_base_.cpu_scale_teacher)
 model['student'].loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
 train_dataloader = dict(dataset=dict(num_frames=_base_.distill_num_frames))
-default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=250, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=50, max_keep_ckpts=2))

@@ -7,4 +7,4 @@ _base_ = [
 ]
 model = _base_.mobilevos_mbv2_noaspp
 model.loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
-default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=250, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=50, max_keep_ckpts=2))
