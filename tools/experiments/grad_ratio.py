@@ -60,8 +60,8 @@ def build_distiller(cfg: Config, teacher_ckpt: Optional[str] = None, seed: int =
     MMLogger.get_instance('grad_ratio', log_level='WARNING')  # no weight-initialisation report
     model_cfg = copy.deepcopy(cfg.model)
     if 'student' not in model_cfg or 'teacher' not in model_cfg:
-        raise UserError(f"the config's model is a {model_cfg.get('type')}, not a distiller with a student and a "
-                        'teacher; pass a distillation config such as configs/distill_r50_to_mbv2.py')
+        raise UserError(f"the config's model is a {model_cfg.get('type')}, not a distiller with a student "
+                        'and a teacher; pass a distillation config such as configs/distill_r50_to_mbv2.py')
     model_cfg['teacher_ckpt'] = teacher_ckpt
     set_random_seed(seed)
     model = MODELS.build(model_cfg)
@@ -110,11 +110,12 @@ def measure_batch(model: SingleTeacherDistiller, batch: dict, variants: Dict[str
         for name, loss in variants.items():
             torch.manual_seed(seed)
             terms[name] = loss(**inputs)
-    return {name: dict(value=float(value.detach()), grad_norm=grad_norm(value, params)) for name, value in terms.items()}
+    return {name: dict(value=float(value.detach()), grad_norm=grad_norm(value, params))
+            for name, value in terms.items()}
 
 
 def normalizer_variants(cfg: Config, normalizers: Sequence[str]) -> Dict[str, torch.nn.Module]:
-    """The config's ``loss_repr`` at ``loss_weight=1``, once per normalizer: ``{'repr/<normalizer>': loss}``."""
+    """The config's ``loss_repr`` at ``loss_weight=1``, once per normalizer: ``{'repr/<name>': loss}``."""
     configured = cfg.model.distill_losses[REPR]
     return {f'repr/{n}': MODELS.build(dict(configured, normalizer=n, loss_weight=1.0)) for n in normalizers}
 
@@ -156,7 +157,7 @@ def format_summary(summary: Dict[str, dict], weights: Sequence[float], configure
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config', help='a distillation config, e.g. configs/distill_r50_to_mbv2.py')
-    parser.add_argument('--teacher-ckpt', help='teacher weights (default: the teacher keeps its initial weights)')
+    parser.add_argument('--teacher-ckpt', help='teacher weights (default: initial weights)')
     parser.add_argument('--num-batches', type=int, default=1, help='batches to average over (default 1)')
     parser.add_argument('--normalizers', nargs='+', default=list(NORMALIZERS), choices=NORMALIZERS)
     parser.add_argument('--weights', nargs='+', type=float, default=list(WEIGHTS), help='loss_repr weights')

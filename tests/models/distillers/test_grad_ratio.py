@@ -34,8 +34,8 @@ def measured(tmp_path_factory):
     tool = _grad_ratio_tool()
     cfg = Config.fromfile(CONFIG)
     data = cfg.train_dataloader.dataset.dataset
-    data.update(data_root=str(tmp_path_factory.mktemp('synthetic')), num_videos=4, num_frames=8, size=(64, 64),
-                num_val_videos=1)
+    data.update(data_root=str(tmp_path_factory.mktemp('synthetic')), num_videos=4, num_frames=8,
+                size=(64, 64), num_val_videos=1)
     cfg.train_dataloader.dataset.pipeline[0]['size'] = (64, 64)
     cfg.train_dataloader.dataset.max_objects = 1  # as the quickstart trains
     cfg.train_dataloader.batch_size = 2

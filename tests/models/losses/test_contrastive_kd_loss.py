@@ -363,7 +363,8 @@ def test_normalizers_divide_each_frame_by_its_own_count(omega):
 
 
 def test_none_is_the_log_ratio_of_mean_squared_correlations():
-    # 'none' is the per-pixel-pair mean form: dividing both Frobenius sums by N^2 inside the log changes nothing.
+    # 'none' is the per-pixel-pair mean form: dividing both Frobenius sums by N^2 inside the log changes
+    # nothing.
     student, teacher, labels = _random(b=1, seed=21)
     zs, zt = _rows(student[0]), _rows(teacher[0])
     y = labels[0].flatten()
