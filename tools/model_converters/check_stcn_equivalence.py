@@ -22,9 +22,10 @@ both sides (ours: ``InfiniteMemory(include_last=False)``).
 ``--time`` times each side instead of checking it (``--threads`` threads, step 1's weights reused once
 written): STCN's ``InferenceCore`` plus ``eval_davis.py``'s unpad / upsample / argmax, against our
 ``VideoInferencer.propagate`` over the same frames held in RAM; each run appends ``{side, torch,
-threads, frames, size, include_last, ms_per_frame}`` to ``WORK_DIR/timings.jsonl``. Any frame size
-works (probabilities are compared only for multiples of 16). Run the two steps alternately (ABAB) on a
-busy machine. ``--profile`` prints torch.profiler's table of operators by self CPU time.
+threads, frames, size, include_last, ms_per_frame, cpu_ms_per_frame}`` (wall clock and process CPU
+time) to ``WORK_DIR/timings.jsonl``. Any frame size works (probabilities are compared only for multiples
+of 16). On a busy machine run the two steps alternately (ABAB), and compare CPU times too.
+``--profile`` prints torch.profiler's table of operators by self CPU time.
 docs/model_zoo.md gives the figures of a run.
 """
 import argparse
@@ -57,15 +58,16 @@ def profiled(enabled: bool):
     return torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
 
 
-def report_time(args, side: str, seconds: float, frames: int, profile=None) -> None:
-    """Print ms/frame (and the profile), append a record to ``WORK_DIR/timings.jsonl``."""
+def report_time(args, side: str, seconds: float, cpu_seconds: float, frames: int, profile=None) -> None:
+    """Print wall and CPU ms/frame (and the profile); append them to ``WORK_DIR/timings.jsonl``."""
     record = dict(side=side,
                   torch=torch.__version__,
                   threads=torch.get_num_threads(),
                   frames=frames,
                   size=[args.height, args.width],
                   include_last=not args.no_last,
-                  ms_per_frame=round(1000 * seconds / frames, 1))
+                  ms_per_frame=round(1000 * seconds / frames, 1),
+                  cpu_ms_per_frame=round(1000 * cpu_seconds / frames, 1))
     print(json.dumps(record))
     with open(osp.join(args.work_dir, 'timings.jsonl'), 'a') as f:
         f.write(json.dumps(record) + '\n')
@@ -169,7 +171,7 @@ def run_stcn(args) -> None:
         torch.save(network.state_dict(), weights)
     masks = torch.stack([torch.from_numpy(labels[0] == k + 1)
                          for k in range(len(OBJECTS))])[:, None].to(rgb.dtype)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with profiled(args.profile) as profile:
         core = InferenceCore(network, rgb[None], len(OBJECTS), top_k=20, mem_every=5,
                              include_last=not args.no_last)
@@ -177,7 +179,8 @@ def run_stcn(args) -> None:
         if args.time:  # eval_davis.py's output step
             ids = [stcn_output(core, ti, frames[0].shape[:2]) for ti in range(core.t)]
     if args.time:
-        report_time(args, 'stcn', time.perf_counter() - start, len(ids), profile)
+        report_time(args, 'stcn', time.perf_counter() - start, time.process_time() - cpu_start, len(ids),
+                    profile)
     if not args.height % 16 and not args.width % 16:
         np.save(osp.join(args.work_dir, f'stcn_prob_{args.dtype}.npy'), core.prob[:, :, 0].float().numpy())
         print(f'wrote {weights} and STCN\'s probabilities of {len(frames)} frames')
@@ -243,10 +246,11 @@ def time_ours(args, inferencer) -> None:
     frames = [np.array(Image.open(osp.join(folder, 'frames', name)))
               for name in sorted(os.listdir(osp.join(folder, 'frames')))]
     annotation = np.array(Image.open(osp.join(folder, '00000.png')))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     with profiled(args.profile) as profile:
         ids = [result.ids for result in inferencer.propagate(frames, {0: annotation}, len(frames))]
-    report_time(args, 'ours', time.perf_counter() - start, len(ids), profile)
+    report_time(args, 'ours', time.perf_counter() - start, time.process_time() - cpu_start, len(ids),
+                profile)
 
 
 def parse_args(argv=None):
@@ -266,7 +270,7 @@ def parse_args(argv=None):
     parser.add_argument('--no-last',
                         action='store_true',
                         help='STCN\'s eval default: no temporary latest frame in memory (both sides)')
-    parser.add_argument('--time', action='store_true', help='time this side (ms/frame) instead of checking it')
+    parser.add_argument('--time', action='store_true', help='time this side (ms/frame) instead of checking')
     parser.add_argument('--threads', type=int, default=2, help='torch threads (both sides alike)')
     parser.add_argument('--profile',
                         type=int,

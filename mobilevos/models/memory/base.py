@@ -44,6 +44,7 @@ class BaseMemoryBank:
     def __init__(self, top_k: Optional[int] = None):
         self.top_k = top_k
         self._entries: List[MemoryEntry] = []
+        self._stacked: Optional[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = None  # until the next add
 
     # -- policy (subclasses) -----------------------------------------------------
     def should_add(self, frame_idx: int, annotated: bool = False) -> bool:
@@ -58,6 +59,7 @@ class BaseMemoryBank:
     def reset(self) -> None:
         """Forget everything (start of a new video)."""
         self._entries = []
+        self._stacked = None
 
     @property
     def num_frames(self) -> int:
@@ -124,9 +126,15 @@ class BaseMemoryBank:
         for entry in self._entries:
             entry.values, entry.valid = _pad_objects(entry.values, entry.valid, num_objects)
         self._keep(MemoryEntry(frame_idx, key, values, valid, annotated))
+        self._stacked = None
 
     def read(self) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The stacked memory.
+
+        The stacked tensors are kept until the next frame is stored, so frames
+        that add nothing (every frame but every ``mem_every``-th of an
+        ``InfiniteMemory(include_last=False)``) read without copying the memory.
+        Do not modify them in place.
 
         Returns:
             ``keys (B, Ck, T, h, w)``, ``values (B, K, Cv, T, h, w)``, ``valid (B, K, T)``.
@@ -136,10 +144,11 @@ class BaseMemoryBank:
         """
         if not self._entries:
             raise RuntimeError(f'{type(self).__name__}.read(): the memory is empty; add a frame first')
-        keys = torch.stack([e.key for e in self._entries], dim=2)
-        values = torch.stack([e.values for e in self._entries], dim=3)
-        valid = torch.stack([e.valid for e in self._entries], dim=2)
-        return keys, values, valid
+        if self._stacked is None:
+            self._stacked = (torch.stack([e.key for e in self._entries], dim=2),
+                             torch.stack([e.values for e in self._entries], dim=3),
+                             torch.stack([e.valid for e in self._entries], dim=2))
+        return self._stacked
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(frames={self.frame_indices}, objects={self.num_objects})'

@@ -53,6 +53,21 @@ def test_infinite_without_last_keeps_only_every_mem_every_th_frame_as_stcn_eval(
     assert held[13] == [0, 5, 7, 12]
 
 
+def test_read_stacks_once_per_stored_frame():
+    bank = InfiniteMemory(mem_every=5, include_last=False)
+    run(bank, 4)
+    keys, values, valid = bank.read()
+    assert bank.read()[1] is values  # nothing stored since: the same stacked tensors
+    bank.add(*frame(5), frame_idx=5)
+    keys, values, valid = bank.read()
+    assert keys.shape[2] == values.shape[3] == 2 and values[0, 0, 0, 1].eq(5).all()
+    bank.add(*frame(7, objects=3), frame_idx=10)  # a third object pads the stored frames
+    assert bank.read()[1].shape[1] == 3 and bank.read()[2][0, 2].tolist() == [0, 0, 1]
+    bank.reset()
+    bank.add(*frame(9), frame_idx=0)
+    assert bank.read()[0].shape[2] == 1 and bank.read()[0].eq(9).all()
+
+
 def test_infinite_keeps_annotated_frames_and_restarts_spacing_there():
     held = run(InfiniteMemory(mem_every=5), 14, annotated=(0, 7))
     assert held[8] == [0, 5, 7, 8]
