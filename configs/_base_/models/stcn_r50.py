@@ -57,5 +57,6 @@ stcn_r50 = dict(
     loss_seg=dict(type='mmseg.CrossEntropyLoss', use_sigmoid=False, avg_non_ignore=True, loss_weight=1.0),
     # every frame of a training clip stays in memory
     train_memory=dict(type='InfiniteMemory', mem_every=1),
-    # STCN's evaluation defaults: every 5th frame (+ the latest), top-20 read-out
+    # every 5th frame and top-20 read-out (STCN's eval defaults) plus the latest (STCN's --include_last);
+    # include_last=False gives STCN's default exactly (values encoded only for the frames kept)
     test_memory=dict(type='InfiniteMemory', mem_every=5, top_k=20))
