@@ -48,10 +48,12 @@ def test_distillation_logs_student_and_distill_losses_and_they_fall(tiny_data, t
     _train('configs/distill_r50_to_mbv2.py', work_dir,
            common + ['train_cfg.max_iters=30', 'optim_wrapper.optimizer.lr=1e-3', f'model.teacher_ckpt={teacher_ckpt}',
                      'train_dataloader.dataset.num_frames=3',  # the 3-frame clips this test was measured with
-                     # loss_repr is divided by N (1024 pixels), ~1e-3 at weight 1: at that weight it barely
+                     # loss_repr divided by N (1024 pixels) is ~1e-3 at weight 1: at that weight it barely
                      # moves in 30 iterations next to the CE (measured 0.0025 -> 0.0026). Weighted to the
                      # CE's scale it falls; test_representation_loss_drives_the_student_towards_the_teacher
-                     # checks the default weight on its own.
+                     # checks the default weight on its own. (The configs' default is now normalizer='none',
+                     # weight 5; this test keeps the per-N setting it was measured with.)
+                     'model.distill_losses.loss_repr.normalizer=num_samples',
                      'model.distill_losses.loss_repr.loss_weight=100.0',
                      'default_hooks.checkpoint.interval=30'])
     records = logged_iterations(str(work_dir))
