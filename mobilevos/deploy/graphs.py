@@ -21,7 +21,7 @@ memory frames arrive as separate ``memory_key_t (1, Ck, h, w)`` and
 ``memory_values_t (1, K, Cv, h, w)`` inputs, exactly the tensors that
 ``key_encoder`` and ``value_encoder`` output for that frame, so an app keeps
 them as they are. The arithmetic is that of ``MemoryReader.forward`` (its
-``affinity`` is reused); the parity tests check it against
+``query_affinity`` is reused); the parity tests check it against
 ``network.read_memory`` on random inputs.
 
 Batch is 1. ``H, W`` are the padded frame size (multiples of 16), ``K`` the
@@ -184,11 +184,12 @@ class MemoryReadGraph(nn.Module):
         memory_keys = torch.stack(keys, dim=2)  # (1, Ck, T, h, w)
         if type(reader).forward is not MemoryReader.forward:
             return self.network.read_memory(key, memory_keys, torch.stack(values, dim=3), valid)
-        weights = reader.affinity(key, memory_keys)  # (1, T*h*w, h*w)
+        weights = reader.query_affinity(key, memory_keys)  # (1, h*w, T*h*w), softmax over the last dim
         masked = [v.flatten(3) * valid[:, :, t, None, None] for t, v in enumerate(values)]  # (1, K, Cv, h*w)
-        readout = torch.matmul(torch.cat(masked, dim=3), weights.unsqueeze(1))  # (1, K, Cv, h*w)
-        frame_mass = weights.unflatten(1, (slots, -1)).sum(dim=2)  # (1, T, h*w)
-        normaliser = torch.bmm(valid, frame_mass).clamp_min(reader.eps)  # (1, K, h*w)
+        memory_major = weights.transpose(1, 2).unsqueeze(1)  # (1, 1, T*h*w, h*w)
+        readout = torch.matmul(torch.cat(masked, dim=3), memory_major)  # (1, K, Cv, h*w)
+        frame_mass = weights.unflatten(2, (slots, -1)).sum(dim=3)  # (1, h*w, T)
+        normaliser = torch.bmm(valid, frame_mass.transpose(1, 2)).clamp_min(reader.eps)  # (1, K, h*w)
         readout = readout / normaliser.unsqueeze(2)
         return readout.unflatten(3, key.shape[2:])  # (1, K, Cv, h, w)
 
