@@ -57,7 +57,7 @@ from mobilevos.apis import init_model  # noqa: E402
 from mobilevos.deploy import DeployConfigError, export_network, load_runtime  # noqa: E402
 from mobilevos.deploy import META_FILE, parse_deploy_config, read_meta, weights_sha256  # noqa: E402
 from mobilevos.deploy.verify import lecun_random_init_, mean_object_iou  # noqa: E402
-from mobilevos.inference import VideoInferencer  # noqa: E402
+from mobilevos.inference import VideoInferencer, optimize_for_inference  # noqa: E402
 from mobilevos.models.vos.steps import STEP_METHODS  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 from tools.analysis.benchmark_stcn import peak_rss_mb  # noqa: E402
@@ -65,7 +65,9 @@ from tools.analysis.benchmark_stcn import peak_rss_mb  # noqa: E402
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 STCN_DRIVER = osp.join(ROOT, 'tools', 'analysis', 'benchmark_stcn.py')
 #: backend -> precision of the exported graphs it runs (None: eager PyTorch)
-BACKENDS = {'torch': None, 'onnxruntime': 'fp32', 'onnxruntime-int8': 'int8'}
+# torch-fused: the torch network with batch norms folded and channels-last weights
+# (VideoInferencer(optimize=True), mobilevos.inference.optimize_for_inference).
+BACKENDS = {'torch': None, 'torch-fused': None, 'onnxruntime': 'fp32', 'onnxruntime-int8': 'int8'}
 #: deploy config of the exports (its frame size, objects and memory are replaced by the row's)
 DEPLOY_CFGS = {
     'fp32': osp.join(ROOT, 'configs', 'deploy', 'vos_onnxruntime_static-480x854.py'),
@@ -241,9 +243,9 @@ def run_row(spec: dict) -> dict:
     torch.set_num_threads(spec['threads'])
     size, objects, count = tuple(spec['size']), spec['objects'], spec['frames']
     device = torch.device(spec['device'])
-    if spec['backend'] == 'torch':
+    if spec['backend'] in ('torch', 'torch-fused'):
         network = load_network(spec['config'], spec['checkpoint'], spec['seed']).to(device)
-        segmenter = network
+        segmenter = optimize_for_inference(network) if spec['backend'] == 'torch-fused' else network
     else:
         network = None
         segmenter = load_runtime(spec['deploy_dir'], precision=spec['precision'], num_threads=spec['threads'])
