@@ -116,6 +116,16 @@ def test_build_inferencer_wraps_the_segmenter_with_the_memory_text_and_size(conf
         build_inferencer(str(tmp_path / 'nothing.py'), memory='fifo:x')
 
 
+def test_build_inferencer_optimize_folds_a_copy_and_refuses_other_backends(configs, trained, tmp_path):
+    torch.save(trained.state_dict(), tmp_path / 'plain.pth')
+    inferencer = build_inferencer(configs['plain'], tmp_path / 'plain.pth', optimize=True)
+    batch_norms = [m for m in inferencer.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert batch_norms == [], 'optimize=True should fold every batch norm'
+    assert any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in trained.modules())
+    with pytest.raises(ValueError, match='--backend onnxruntime'):
+        build_inferencer(configs['plain'], tmp_path / 'plain.pth', backend='onnxruntime', optimize=True)
+
+
 def test_onnxruntime_segmenter_reuses_a_given_network(configs, trained, tmp_path, monkeypatch):
     """build_segmenter(network=...) loads the checkpoint into that network and checks the export against
     it, without building another (what tools/test.py --backend onnxruntime does with the runner's)."""
