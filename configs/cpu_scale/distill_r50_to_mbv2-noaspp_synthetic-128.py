@@ -10,6 +10,6 @@ _base_ = [
 ]
 model = dict(_base_.mobilevos_kd, student=_base_.mobilevos_mbv2_noaspp, teacher=_base_.stcn_r50,
              **_base_.cpu_scale_teacher)
-model['student'].loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
+model['student'].loss_seg = _base_.cpu_scale_loss_seg
 train_dataloader = dict(dataset=dict(num_frames=_base_.distill_num_frames))
 default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=50, max_keep_ckpts=2))

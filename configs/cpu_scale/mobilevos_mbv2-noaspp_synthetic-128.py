@@ -6,5 +6,5 @@ _base_ = [
     '../_base_/schedules/cpu_scale_6k.py', '../_base_/default_runtime.py'
 ]
 model = _base_.mobilevos_mbv2_noaspp
-model.loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
+model.loss_seg = _base_.cpu_scale_loss_seg
 default_hooks = dict(logger=dict(interval=25), checkpoint=dict(interval=50, max_keep_ckpts=2))

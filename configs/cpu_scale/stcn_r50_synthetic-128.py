@@ -8,8 +8,7 @@ _base_ = [
     '../_base_/default_runtime.py'
 ]
 model = _base_.stcn_r50
-# Bootstrapped CE as STCN, its warm-up scaled with the schedule (150K -> 6K).
-model.loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
+model.loss_seg = _base_.cpu_scale_loss_seg
 data_root = 'data/synthetic_davis_128'
 synthetic = dict(num_videos=600, num_frames=12, size=(128, 128), seed=0, num_val_videos=30)
 train_pipeline = [dict(_base_.train_pipeline[0], size=(128, 128))] + _base_.train_pipeline[1:]

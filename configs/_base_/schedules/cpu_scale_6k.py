@@ -11,3 +11,6 @@ custom_hooks = [
          values=(10, 15, 20, 25, 5),
          fractions=(0.1, 0.2, 0.3, 0.4, 0.9))
 ]
+# STCN's bootstrapped CE with its warm-up scaled with the schedule (150K -> 6K); every CPU-scale network
+# (teacher and students) trains with it: model.loss_seg = _base_.cpu_scale_loss_seg.
+cpu_scale_loss_seg = dict(type='BootstrappedCELoss', start_warm=800, end_warm=2800, top_p=0.15)
