@@ -89,3 +89,14 @@ mobilevos_mbv2_noaspp_imagenet = dict(
     key_encoder=dict(mobilevos_mbv2_noaspp['key_encoder'], init_cfg=__imagenet_mbv2),
     value_encoder=dict(mobilevos_mbv2_noaspp['value_encoder'], init_cfg=__imagenet_mbv2))
 mobilevos_mbv2_imagenet = dict(mobilevos_mbv2_noaspp_imagenet, neck=mobilevos_mbv2['neck'])
+
+# An architectural option (issue 13), not one of the paper's students and never their default: the value
+# encoder sees only the object's mask and the other objects' mask (value_inputs), not the RGB frame; the
+# frame's appearance enters each value through the key encoder's stride-16 feature, which the ValueFuser
+# concatenates. MaskEncoder: a 3x3 stride-2 conv then three depthwise-separable stride-2 convs (16/32/64/64
+# ch). Speed and J&F cost against mobilevos_mbv2: docs/benchmarks.md "Architectural option: mask-only value
+# encoder". The mask encoder has no ImageNet weights (the _imagenet variant starts the key encoder only).
+__mask_value = dict(value_inputs=('mask', 'others'),
+                    value_encoder=dict(type='MaskEncoder', in_channels=2, channels=(16, 32, 64, 64)))
+mobilevos_mbv2_maskvalue = dict(mobilevos_mbv2, **__mask_value)
+mobilevos_mbv2_maskvalue_imagenet = dict(mobilevos_mbv2_imagenet, **__mask_value)

@@ -1,7 +1,7 @@
 """The space-time-memory network (STCN-style): stateless per-frame steps plus a clip forward."""
 import copy
 import inspect
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -16,8 +16,26 @@ from mobilevos.utils.typing_utils import ConfigType, OptConfigType, OptMultiConf
 from .key_projection import KeyProjection
 from .propagation import labels_to_masks, segment_frame
 
-#: Input channels of the value encoder: RGB, the object's mask, the other objects' mask.
-VALUE_INPUT_CHANNELS = 5
+#: What the value encoder can take, with each input's channels (``value_inputs`` names them).
+VALUE_INPUT_CHANNELS: Dict[str, int] = dict(frame=3, mask=1, others=1)
+
+#: The paper's (and STCN's) value encoder input: RGB, the object's mask, the other objects' mask (5 channels).
+DEFAULT_VALUE_INPUTS: Tuple[str, ...] = ('frame', 'mask', 'others')
+
+
+def check_value_inputs(value_inputs: Sequence[str]) -> Tuple[str, ...]:
+    """``value_inputs`` as a tuple, checked: names of ``VALUE_INPUT_CHANNELS``, no repeats, ``'mask'`` in it.
+
+    Raises:
+        ValueError: an unknown or repeated name, or no ``'mask'`` (the value would not know its object).
+    """
+    names = tuple(value_inputs)
+    unknown = [n for n in names if n not in VALUE_INPUT_CHANNELS]
+    if unknown or len(set(names)) != len(names) or 'mask' not in names:
+        raise ValueError(f'STMNetwork: value_inputs={list(names)} must be distinct names from '
+                         f'{list(VALUE_INPUT_CHANNELS)} including \'mask\' (e.g. {list(DEFAULT_VALUE_INPUTS)}, '
+                         "the paper's, or ['mask', 'others'] for a mask-only value encoder)")
+    return names
 
 
 def _build(cfg_or_module: Union[ConfigType, nn.Module], default_args: Optional[dict] = None) -> nn.Module:
@@ -61,9 +79,10 @@ class STMNetwork(BaseModel):
     Args:
         key_encoder: backbone for frames (``(B, 3, H, W)``); must return maps at
             strides 4, 8 and 16 (the last map of each stride is used).
-        value_encoder: backbone for ``(B*K, 5, H, W)`` frame+mask inputs; must
-            return a map at stride 16 (e.g. ``mmseg.ResNet`` with
-            ``in_channels=5`` or ``MobileNetV2Encoder`` with ``in_channels=5``).
+        value_encoder: backbone for ``(B*K, C, H, W)`` inputs made of ``value_inputs``
+            (``C = 5`` for the default frame+mask+others); must return a map at stride 16
+            (e.g. ``mmseg.ResNet`` or ``MobileNetV2Encoder`` with ``in_channels=5``, or
+            ``MaskEncoder`` with ``in_channels=2`` for ``value_inputs=('mask', 'others')``).
         neck: optional module on the stride-16 key feature (e.g. ``ASPPNeck``);
             ``in_channels`` is filled in.
         value_fuser: fuses the value feature with the key feature;
@@ -81,6 +100,11 @@ class STMNetwork(BaseModel):
         test_memory: bank config for ``predict`` mode and inference.
         ignore_index: label value ignored by the loss.
         probe_size: side of the zero input used to read backbone output shapes.
+        value_inputs: what the value encoder sees, concatenated over channels in this order:
+            names of ``VALUE_INPUT_CHANNELS`` (``'frame'`` 3, ``'mask'`` 1, ``'others'`` 1).
+            The default is the paper's. Without ``'frame'`` (an option, issue 13) the value
+            depends on the frame only through the key encoder's ``f16``, which the fuser
+            concatenates; ``encode_value`` keeps its ``frame`` argument and ignores it.
         data_preprocessor: defaults to ``VOSDataPreprocessor()``.
         init_cfg: mmengine init config.
     """
@@ -101,6 +125,7 @@ class STMNetwork(BaseModel):
                  test_memory: ConfigType = dict(type='InfiniteMemory', mem_every=5),
                  ignore_index: int = 255,
                  probe_size: int = 64,
+                 value_inputs: Sequence[str] = DEFAULT_VALUE_INPUTS,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None):
         if data_preprocessor is None:
@@ -120,8 +145,10 @@ class STMNetwork(BaseModel):
             f16_channels = self._probe_channels(self.neck, f16_channels, f'neck ({_type_name(neck)})')
 
         value_name = f'value_encoder ({_type_name(value_encoder)})'
+        self.value_inputs = check_value_inputs(value_inputs)
+        self.value_in_channels = sum(VALUE_INPUT_CHANNELS[name] for name in self.value_inputs)
         self.value_encoder = _build(value_encoder)
-        self.value_spec: FeatureSpec = probe_feature_spec(self.value_encoder, VALUE_INPUT_CHANNELS,
+        self.value_spec: FeatureSpec = probe_feature_spec(self.value_encoder, self.value_in_channels,
                                                           probe_size, value_name)
         self._value_index = self.value_spec.index_of_stride(16, value_name)
 
@@ -182,7 +209,7 @@ class STMNetwork(BaseModel):
         """Encode one value per object (objects are folded into the batch).
 
         Args:
-            frame: ``(B, 3, H, W)`` normalised.
+            frame: ``(B, 3, H, W)`` normalised (unused if ``'frame'`` is not in ``value_inputs``).
             f16: ``(B, C16, h, w)`` from :meth:`encode_key` on the same frame.
             masks: ``(B, K, H, W)`` soft or hard masks in ``[0, 1]``.
             others: ``(B, K, H, W)``, for each object the sum of the other objects' masks.
@@ -191,9 +218,11 @@ class STMNetwork(BaseModel):
             ``values (B, K, Cv, h, w)``.
         """
         batch_objects = masks.shape[:2]
-        frames = frame.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1)  # (B, K, 3, H, W)
-        x = torch.cat([frames, masks.unsqueeze(2), others.unsqueeze(2)], dim=2)  # (B, K, 5, H, W)
-        x = x.flatten(0, 1)  # (B*K, 5, H, W)
+        parts = dict(mask=masks.unsqueeze(2), others=others.unsqueeze(2))  # (B, K, 1, H, W)
+        if 'frame' in self.value_inputs:
+            parts['frame'] = frame.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1)  # (B, K, 3, H, W)
+        x = torch.cat([parts[name] for name in self.value_inputs], dim=2)  # (B, K, C, H, W)
+        x = x.flatten(0, 1)  # (B*K, C, H, W)
         feat = as_tuple(self.value_encoder(x))[self._value_index]  # (B*K, Cvb, h, w)
         key_feat = f16.unsqueeze(1).expand(-1, masks.shape[1], -1, -1, -1).flatten(0, 1)  # (B*K, C16, h, w)
         return self.value_fuser(feat, key_feat).unflatten(0, batch_objects)
