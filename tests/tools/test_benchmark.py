@@ -1,4 +1,5 @@
-"""tools/analysis/benchmark.py: the records, their arithmetic, the flags, the FLOP count, the table and plot.
+"""tools/analysis/benchmark.py and its benchmark_*.py modules: the records, their arithmetic, the flags, the
+FLOP count, the table and plot.
 
 One run of the tool (the MobileNetV2 student without ASPP, 64x64 frames, a
 video of 4 frames, 2 objects and an objects sweep 1,2, torch and ONNX Runtime:
@@ -17,6 +18,7 @@ import pytest
 import torch
 
 import tools.analysis.benchmark as benchmark
+from tools.analysis import benchmark_measure, benchmark_reference, benchmark_report, benchmark_rows
 from mobilevos.apis import init_model
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -128,15 +130,15 @@ def test_max_seconds_caps_a_row(tmp_path, capsys):
 def test_gflops_scale_with_the_frame_area():
     torch.manual_seed(0)
     network = init_model(CONFIG)
-    small = benchmark.frame_gflops(network, (64, 96), 1)
-    large = benchmark.frame_gflops(network, (128, 192), 1)
+    small = benchmark_measure.frame_gflops(network, (64, 96), 1)
+    large = benchmark_measure.frame_gflops(network, (128, 192), 1)
     assert large / small == pytest.approx(4, rel=0.1)
-    assert benchmark.frame_gflops(network, (64, 96), 2) > small
+    assert benchmark_measure.frame_gflops(network, (64, 96), 2) > small
 
 
 def test_video_pool_strips():
-    frames, ids = benchmark.video_pool((16, 40), 4)
-    assert frames.shape == (benchmark.POOL, 16, 40, 3) and frames.dtype == np.uint8
+    frames, ids = benchmark_measure.video_pool((16, 40), 4)
+    assert frames.shape == (benchmark_measure.POOL, 16, 40, 3) and frames.dtype == np.uint8
     assert np.array_equal(np.unique(ids), [1, 2, 3, 4])
     assert all((ids == k).sum() == 16 * 10 for k in range(1, 5))  # equal vertical strips
 
@@ -176,7 +178,7 @@ def test_cost_per_extra_object():
         for k, ms in ((2, 864.0), (1, 737.0), (8, 1500.0))
     ]
     records.append(dict(config='c', backend='torch', frames=500, objects=2, ms_per_frame=870.0, sweep=False))
-    benchmark.add_object_costs(records)
+    benchmark_rows.add_object_costs(records)
     assert [r.get('ms_per_extra_object') for r in records] == [127.0, None, pytest.approx(763 / 7), None]
 
 
@@ -211,10 +213,10 @@ def test_doc_commands_parse_and_name_existing_configs():
 def test_stcn_memory_follows_the_teacher():
     """STCN keeps the latest frame exactly when the first growing memory among the configs does."""
     first_latest = dict(type='FirstLatestMemory', keep_first=True, num_latest=1)
-    assert benchmark.stcn_include_last([first_latest, dict(type='InfiniteMemory', mem_every=5)]) is True
-    assert benchmark.stcn_include_last([dict(type='InfiniteMemory', mem_every=5,
+    assert benchmark_reference.stcn_include_last([first_latest, dict(type='InfiniteMemory', mem_every=5)]) is True
+    assert benchmark_reference.stcn_include_last([dict(type='InfiniteMemory', mem_every=5,
                                              include_last=False)]) is False
-    assert benchmark.stcn_include_last([first_latest]) is False  # STCN's evaluation default
+    assert benchmark_reference.stcn_include_last([first_latest]) is False  # STCN's evaluation default
 
 
 def test_length_rows_compare_the_longest_video_with_the_shortest():
@@ -230,5 +232,5 @@ def test_length_rows_compare_the_longest_video_with_the_shortest():
              peak_rss_mb=600.0,
              sweep_only=True)
     ]
-    rows = benchmark.length_rows(records)
+    rows = benchmark_report.length_rows(records)
     assert rows[2:] == ['| s | torch | 50 → 500 (capped at 120) | +4.0 % | +2.0 % |']
