@@ -152,7 +152,12 @@ class KeyEncoderGraph(nn.Module):
 
 
 class ValueEncoderGraph(nn.Module):
-    """``frame, f16, masks (1,K,H,W), others (1,K,H,W) -> values (1,K,Cv,h,w)`` (``encode_value``)."""
+    """``frame, f16, masks (1,K,H,W), others (1,K,H,W) -> values (1,K,Cv,h,w)`` (``encode_value``).
+
+    A network whose value encoder sees masks only (``value_inputs=('mask', 'others')``) does not use
+    ``frame``; the ONNX export keeps it as an unused input (``restore_unused_inputs``), so the graph's
+    inputs, and an app's call, are the same for every network.
+    """
 
     def __init__(self, network: nn.Module):
         super().__init__()

@@ -10,6 +10,7 @@ import io
 import warnings
 from typing import Dict, List, Sequence
 
+import numpy as np
 import onnx
 import torch
 import torch.nn as nn
@@ -90,11 +91,41 @@ def export_onnx_graph(spec: GraphSpec,
         raise_export_error(spec, args, err, f'ONNX (opset {opset})')
     finally:
         module.eval()
+    restore_unused_inputs(spec, args, path, dynamic_axes)
     try:
         onnx.checker.check_model(path, full_check=True)
     except Exception as err:  # noqa: BLE001
         raise GraphExportError(f'{path} (graph {spec.name!r}) fails onnx.checker: {err}') from err
     return path
+
+
+def restore_unused_inputs(spec: GraphSpec, args: Sequence[torch.Tensor], path: str,
+                          dynamic_axes: Sequence[str] = ()) -> None:
+    """Add back, unused, the inputs that the TorchScript exporter left out of ``path``.
+
+    The exporter drops an input that no output depends on: the ``frame`` of
+    ``value_encoder`` when the network's value encoder sees masks only
+    (``STMNetwork(value_inputs=('mask', 'others'))``). Restored, every file takes
+    its spec's inputs in order, so an app's calls (and the runtime's) are the
+    same for every network; ONNX Runtime accepts a feed for an unused input.
+    """
+    model = onnx.load(path)
+    present = {value.name: value for value in model.graph.input}
+    if all(tensor.name in present for tensor in spec.inputs):
+        return
+    inputs = []
+    for tensor, arg in zip(spec.inputs, args):
+        if tensor.name in present:
+            inputs.append(present.pop(tensor.name))
+            continue
+        axes = tensor.axes(dynamic_axes)
+        shape = [axes.get(axis, int(size)) for axis, size in enumerate(arg.shape)]
+        elem = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(tensor.dtype))
+        inputs.append(onnx.helper.make_tensor_value_info(tensor.name, elem, shape))
+    inputs.extend(present.values())  # none expected: every input has a spec
+    del model.graph.input[:]
+    model.graph.input.extend(inputs)
+    onnx.save(model, path)
 
 
 def probe_dynamic_axes(spec: GraphSpec, path: str, dims: Dict[str, int], dynamic_axes: Sequence[str]) -> None:
