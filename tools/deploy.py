@@ -1,4 +1,4 @@
-"""Export a model's per-frame graphs to ONNX (Android / ONNX Runtime) or Core ML (iOS), mmdeploy-style.
+"""Export a model's per-frame graphs to ONNX (ONNX Runtime), Core ML (iOS) or LiteRT (Android), mmdeploy-like.
 
 Examples::
 
@@ -9,11 +9,14 @@ Examples::
     python tools/deploy.py configs/deploy/vos_onnxruntime-int8_static-480x854.py \\
         configs/distill_r50_to_mbv2.py work_dirs/distill/best.pth --work-dir deploy/mbv2_int8
     python tools/deploy.py configs/deploy/vos_coreml-fp16_static-480x854.py CONFIG CKPT --work-dir deploy/ios
+    # LiteRT (.tflite) needs litert-torch: use the Python of tools/install_litert.sh's environment
+    .venv-litert/bin/python tools/deploy.py configs/deploy/vos_litert_static-480x854.py CONFIG CKPT \\
+        --work-dir deploy/litert
 
 Writes one file per graph (``key_encoder``, ``read_memory``, ``decode``,
-``aggregate``, ``value_encoder``; ``.onnx`` or ``.mlpackage``) and ``export_meta.json``
-(sizes, normalisation, names and shapes, memory policy, objects, call order);
-see docs/deploy.md. For onnxruntime it then compares every graph with eager
+``aggregate``, ``value_encoder``; ``.onnx``, ``.mlpackage`` or ``.tflite``) and
+``export_meta.json`` (sizes, normalisation, names and shapes, memory policy, objects, call order);
+see docs/deploy.md. For onnxruntime and litert it then compares every graph with eager
 PyTorch on random inputs and prints the max abs differences (``--no-verify``
 skips this). Core ML packages are converted and saved; Linux cannot run them.
 
@@ -43,7 +46,7 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', required=True, help='output folder for the graphs and export_meta.json')
     parser.add_argument('--no-verify',
                         action='store_true',
-                        help='skip the eager-vs-onnxruntime comparison of each graph')
+                        help='skip the comparison of each graph (onnxruntime, litert) with eager PyTorch')
     parser.add_argument('--quiet', action='store_true', help='print only errors and the summary line')
     add_debug_argument(parser)
     return parser.parse_args(argv)

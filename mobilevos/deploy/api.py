@@ -19,6 +19,12 @@ from .meta import META_FILE, file_sha256, path_size, weights_sha256, write_meta
 from .runtime import ONNXRuntimeNetwork
 
 
+#: How each backend's files are made (``export_meta.json``: ``ir.exporter``).
+EXPORTERS = dict(onnxruntime='torch.onnx.export(dynamo=False)',
+                 coreml='torch.export.export().run_decompositions({}) + coremltools.convert(mlprogram)',
+                 litert='litert_torch.convert (torch.export inside)')
+
+
 def check_stm_network(network: nn.Module, source: str = 'the network') -> None:
     """Raise ``TypeError`` unless ``network`` has the step methods and feature spec the graphs wrap."""
     missing = [s for s in STEP_METHODS if not hasattr(network, s)]
@@ -93,6 +99,9 @@ def build_meta(cfg: DeployConfig, network: nn.Module, specs: List[GraphSpec], di
     versions = dict(torch=torch.__version__)
     if cfg.backend == 'onnxruntime':
         versions.update(onnx=onnx.__version__, onnxruntime=onnxruntime.__version__)
+    elif cfg.backend == 'litert':
+        from .litert_export import litert_versions
+        versions.update(litert_versions())
     else:
         from .coreml_export import import_coremltools
         versions.update(coremltools=import_coremltools().__version__)
@@ -106,11 +115,7 @@ def build_meta(cfg: DeployConfig, network: nn.Module, specs: List[GraphSpec], di
         precisions=list(cfg.precisions),
         deploy_config=dict(file=osp.basename(cfg.path), **copy.deepcopy(cfg.raw)),
         model=model_info,
-        ir=dict(type=cfg.ir,
-                opset=cfg.opset,
-                exporter=('torch.onnx.export(dynamo=False)' if cfg.ir == 'onnx' else
-                          'torch.export.export().run_decompositions({}) + coremltools.convert(mlprogram)'),
-                versions=versions),
+        ir=dict(type=cfg.ir, opset=cfg.opset, exporter=EXPORTERS[cfg.backend], versions=versions),
         input=dict(frame_size=list(cfg.input_shape) if static_size else None,
                    input_size=[dims['H'], dims['W']] if static_size else None,
                    example_input_size=[dims['H'], dims['W']],
@@ -194,8 +199,8 @@ def export_network(network: nn.Module,
         work_dir: output folder (created).
         config / checkpoint: the files ``network`` came from, recorded in the meta's ``model`` block
             (with the checkpoint's digest).
-        verify: for onnxruntime, compare each fp32 graph with eager PyTorch on random inputs and store
-            the max abs differences in the meta (``verification``).
+        verify: for onnxruntime and litert, compare each fp32 graph with eager PyTorch on random inputs
+            and store the max abs differences in the meta (``verification``).
         log: a ``print``-like callable for progress (``None``: silent).
 
     Returns:
@@ -231,6 +236,15 @@ def export_network(network: nn.Module,
             _check_io(spec, onnx_io(path), dims, cfg.dynamic_axes, path)
             probe_dynamic_axes(spec, path, dims, cfg.dynamic_axes)
             files[spec.name] = {'fp32': name}
+    elif cfg.backend == 'litert':
+        from .litert_export import export_litert_graph, litert_io
+        for index, spec in enumerate(specs):
+            name = f'{spec.name}.tflite'
+            path = osp.join(work_dir, name)
+            log(f'  {spec.name}: litert_torch.convert -> {name}')
+            export_litert_graph(spec, spec.example_inputs(dims, seed=index), path)
+            _check_io(spec, litert_io(path, spec), dims, cfg.dynamic_axes, path)
+            files[spec.name] = {'fp32': name}
     else:
         from .coreml_export import coreml_io, export_coreml_graph
         program_diffs = {}
@@ -254,7 +268,7 @@ def export_network(network: nn.Module,
             note=('Core ML cannot run on Linux: compared is the torch.export program that coremltools '
                   'converts (run in PyTorch) with the eager wrapper'),
             max_abs_diff=dict(torch_export_program=program_diffs))
-    if cfg.backend == 'onnxruntime':
+    if cfg.backend in ('onnxruntime', 'litert'):
         # a meta with the fp32 files only, so that the runtime can run them for calibration/verification
         fp32_meta = dict(meta, precision='fp32', precisions=['fp32'])
         write_meta(fp32_meta, work_dir)

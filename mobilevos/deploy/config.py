@@ -3,7 +3,7 @@
 A deploy config is a Python file (run as code by mmengine's ``Config``: only
 use configs you trust) with three dicts::
 
-    ir_config = dict(type='onnx',              # 'onnx' (onnxruntime) or 'torch.export' (coreml)
+    ir_config = dict(type='onnx',              # 'onnx' (onnxruntime) or 'torch.export' (coreml, litert)
                      opset_version=17,         # onnx only, >= 17
                      input_shape=[480, 854],   # frame size [H, W]; None: dynamic (onnx only)
                      dynamic_axes=(),          # subset of ('height', 'width', 'objects') (onnx only)
@@ -16,6 +16,7 @@ use configs you trust) with three dicts::
     backend_config = dict(type='onnxruntime', precision='fp32')            # or 'int8' + quantization
     backend_config = dict(type='coreml', convert_to='mlprogram', precision='fp16',
                           minimum_deployment_target='iOS16')
+    backend_config = dict(type='litert', precision='fp32')     # LiteRT (.tflite), static; needs litert-torch
 
 File names follow ``{task}_{backend}[-{precision}]_{static-HxW|dynamic}.py``.
 """
@@ -46,7 +47,8 @@ DEFAULT_GRAPH_NAMES: Dict[str, Dict[str, List[str]]] = {
 
 DYNAMIC_AXES = ('height', 'width', 'objects')
 BACKENDS = dict(onnxruntime=dict(ir='onnx', precisions=('fp32', 'int8')),
-                coreml=dict(ir='torch.export', precisions=('fp32', 'fp16')))
+                coreml=dict(ir='torch.export', precisions=('fp32', 'fp16')),
+                litert=dict(ir='torch.export', precisions=('fp32', )))
 MIN_OPSET = 17
 _NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
@@ -69,7 +71,7 @@ class DeployConfig:
 
     Attributes:
         path: the file it came from (or ``'<dict>'``).
-        backend: ``'onnxruntime'`` or ``'coreml'``.
+        backend: ``'onnxruntime'``, ``'coreml'`` or ``'litert'``.
         precision: the default variant: ``'fp32'``, ``'int8'`` (onnxruntime) or ``'fp16'`` (coreml).
         precisions: every variant written (``backend_config.precision`` may be a list; int8 adds fp32,
             which it is quantised from).
@@ -246,13 +248,13 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
     if unknown:
         _fail(path, f'ir_config.dynamic_axes {unknown} are unknown; choose from {list(DYNAMIC_AXES)}')
     spatial_dynamic = 'height' in dynamic or 'width' in dynamic
-    if backend == 'coreml' and (dynamic or input_shape is None):
+    if expected_ir == 'torch.export' and (dynamic or input_shape is None):
         _fail(
             path,
             f'dynamic shapes were requested (dynamic_axes={list(dynamic)}, input_shape={input_shape}) but '
-            'the coreml exporter writes static graphs only (torch.export specialises every shape): set '
+            f'the {backend} exporter writes static graphs only (torch.export specialises every shape): set '
             'ir_config.input_shape=[H, W] and dynamic_axes=() (a static config, e.g. '
-            'vos_coreml_static-480x854.py)')
+            f'vos_{backend}_static-480x854.py)')
     if input_shape is None and not spatial_dynamic:
         _fail(
             path, 'ir_config.input_shape is None but dynamic_axes has neither height nor width: '

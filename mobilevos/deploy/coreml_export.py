@@ -12,13 +12,8 @@ coremltools converts and saves on Linux, but ``MLModel.predict()`` needs the
 Core ML framework (macOS/iOS): here the packages are written, reloaded with
 ``skip_model_load=True`` and their input/output descriptions checked.
 """
-import contextlib
-import io
-import logging
-import os
 import os.path as osp
 import shutil
-import warnings
 from typing import Dict, List, Sequence
 
 import numpy as np
@@ -27,6 +22,7 @@ import torch
 from .errors import GraphExportError
 from .graphs import GraphSpec
 from .onnx_export import raise_export_error
+from .quiet import quiet
 
 
 def prod_unrolled(x: torch.Tensor, dim: int, keepdim: bool = False, dtype=None) -> torch.Tensor:
@@ -48,22 +44,9 @@ def prod_unrolled(x: torch.Tensor, dim: int, keepdim: bool = False, dtype=None) 
 COREML_DECOMPOSITIONS = {torch.ops.aten.prod.dim_int: prod_unrolled}
 
 
-@contextlib.contextmanager
 def _quiet():
     """Silence coremltools' progress bars, version warnings and 'Failed to load' messages."""
-    loggers = [logging.getLogger(n) for n in ('coremltools', 'root')]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    sink = io.StringIO()
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stderr(sink), contextlib.redirect_stdout(sink):
-            warnings.simplefilter('ignore')
-            os.environ.setdefault('TQDM_DISABLE', '1')
-            yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+    return quiet(('coremltools', 'root'), dict(TQDM_DISABLE='1'))
 
 
 def import_coremltools():

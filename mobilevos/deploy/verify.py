@@ -5,6 +5,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
+from .errors import DeployError
 from .graphs import TensorSpec, eager_reference, random_input
 from .meta import read_meta
 
@@ -64,7 +65,10 @@ def graph_parity(network: torch.nn.Module,
                  dims: Optional[Dict[str, int]] = None,
                  graphs: Optional[Sequence[str]] = None,
                  scales: Optional[Dict[str, Dict[str, float]]] = None) -> Dict[str, Dict[str, float]]:
-    """Max abs difference between each ONNX graph and the network's eager step on random inputs.
+    """Max abs difference between each exported graph and the network's eager step on random inputs.
+
+    The graphs of an onnxruntime export run in ONNX Runtime, those of a litert
+    export in the LiteRT interpreter (with litert-torch's environment).
 
     Inputs are random in the ranges the loop produces (features N(0, 1),
     masks in [0, 1], validity 0/1). The eager reference is
@@ -73,7 +77,7 @@ def graph_parity(network: torch.nn.Module,
 
     Args:
         network: the exported network, in eval mode, with the same weights.
-        deploy_dir: an onnxruntime export.
+        deploy_dir: an onnxruntime or litert export.
         precision: the variant to compare.
         seed: seed of the random inputs.
         dims: ``H, W, K, T`` to run at (dynamic axes only); default :func:`meta_dims`.
@@ -84,12 +88,12 @@ def graph_parity(network: torch.nn.Module,
     Returns:
         graph -> output name -> max abs difference.
     """
-    import onnxruntime as ort
-    meta = read_meta(deploy_dir, backend='onnxruntime')
+    meta = read_meta(deploy_dir)
+    if meta['backend'] not in ('onnxruntime', 'litert'):
+        raise DeployError(f'{deploy_dir} holds a {meta["backend"]} export, which cannot run here; '
+                          'graph_parity runs onnxruntime and litert exports')
     dims = dims or meta_dims(meta)
     generator = torch.Generator().manual_seed(seed)
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
     results: Dict[str, Dict[str, float]] = {}
     network.eval()
     for graph, info in meta['graphs'].items():
@@ -97,10 +101,9 @@ def graph_parity(network: torch.nn.Module,
             continue
         specs = [_spec(e) for e in info['inputs']]
         inputs = [random_input(s, dims, generator) for s in specs]
-        session = ort.InferenceSession(osp.join(deploy_dir, info['files'][precision]),
-                                       options,
-                                       providers=['CPUExecutionProvider'])
-        outputs = session.run(None, {s.name: x.numpy() for s, x in zip(specs, inputs)})
+        run = _graph_runner(meta['backend'], osp.join(deploy_dir, info['files'][precision]),
+                            [e['name'] for e in info['outputs']])
+        outputs = run({s.name: x.numpy() for s, x in zip(specs, inputs)})
         expected = eager_reference(network, graph, inputs, meta['memory']['frames'])
         if scales is not None:
             scales[graph] = {
@@ -112,6 +115,18 @@ def graph_parity(network: torch.nn.Module,
             for entry, out, ref in zip(info['outputs'], outputs, expected)
         }
     return results
+
+
+def _graph_runner(backend: str, path: str, output_names: List[str]):
+    """``run(feeds) -> [outputs in output_names order]`` for one graph file of an export."""
+    if backend == 'litert':
+        from .litert_export import LiteRTGraph
+        return LiteRTGraph(path, output_names).run
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+    return lambda feeds: session.run(output_names, feeds)
 
 
 def mean_object_iou(pred: np.ndarray, ref: np.ndarray) -> float:

@@ -8,7 +8,7 @@ from mobilevos.deploy import DeployConfigError, parse_deploy_config
 
 from .helpers import DEPLOY_CONFIGS
 
-NAME = re.compile(r'^vos_(onnxruntime|coreml)(?:-(int8|fp16))?_(?:static-(\d+)x(\d+)|dynamic)\.py$')
+NAME = re.compile(r'^vos_(onnxruntime|coreml|litert)(?:-(int8|fp16))?_(?:static-(\d+)x(\d+)|dynamic)\.py$')
 
 
 def shipped():

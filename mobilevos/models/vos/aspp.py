@@ -61,5 +61,8 @@ class ASPPNeck(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         branch_outs = self.branches(x)  # list of (B, channels, h, w)
         pooled = self.image_pool(x.mean(dim=(2, 3), keepdim=True))  # (B, channels, 1, 1)
-        branch_outs.append(pooled.expand_as(branch_outs[0]))
+        # broadcast over h*w on one flattened axis, not with expand_as: litert-torch 0.10 moves its NHWC
+        # transpose through a 4-D broadcast wrongly (the TFLite graph fails or gives wrong values); same values
+        pooled = pooled.flatten(2).expand(-1, -1, x.shape[2] * x.shape[3])  # (B, channels, h*w)
+        branch_outs.append(pooled.unflatten(2, x.shape[2:]))  # (B, channels, h, w)
         return self.merge(torch.cat(branch_outs, dim=1))
