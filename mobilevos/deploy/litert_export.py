@@ -29,7 +29,8 @@ INSTALL_HINT = ('the litert backend needs litert-torch, which is not installed h
 
 def _quiet():
     """Silence litert-torch's progress lines, absl logs and torchao's 'Failed to load' warnings."""
-    return quiet(('absl', 'root', 'torchao', 'litert_torch'), dict(TF_CPP_MIN_LOG_LEVEL='3'))
+    return quiet(('absl', 'root', 'torchao', 'litert_torch', 'torch.utils._pytree'),
+                 dict(TF_CPP_MIN_LOG_LEVEL='3'))
 
 
 def import_litert_torch():
