@@ -7,5 +7,5 @@ _base_ = [
     '_base_/datasets/synthetic_davis.py', '_base_/schedules/stcn_main_150k.py', '_base_/default_runtime.py'
 ]
 model = dict(_base_.mobilevos_kd, student=_base_.mobilevos_r18, teacher=_base_.stcn_r50)
-model['student'].loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
+model['student'].loss_seg = _base_.stcn_loss_seg
 train_dataloader = dict(dataset=dict(num_frames=_base_.distill_num_frames))

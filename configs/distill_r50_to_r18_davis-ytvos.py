@@ -11,7 +11,7 @@ _base_ = [
     '_base_/default_runtime.py'
 ]
 model = dict(_base_.mobilevos_kd_stcn, student=_base_.mobilevos_r18_imagenet, teacher=_base_.stcn_r50)
-model['student'].loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
+model['student'].loss_seg = _base_.stcn_loss_seg
 __clip = dict(num_frames=_base_.distill_num_frames)
 train_dataloader = dict(
     dataset=dict(datasets=[dict(_base_.davis_x5, dataset=dict(_base_.davis_clips, **__clip)),

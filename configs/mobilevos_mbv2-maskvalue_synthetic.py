@@ -7,4 +7,4 @@ _base_ = [
     '_base_/schedules/stcn_main_150k.py', '_base_/default_runtime.py'
 ]
 model = _base_.mobilevos_mbv2_maskvalue
-model.loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
+model.loss_seg = _base_.stcn_loss_seg

@@ -10,4 +10,4 @@ model = _base_.stcn_r50
 # model.key_encoder.init_cfg.checkpoint and model.value_encoder.init_cfg.checkpoint at local copies.
 model.key_encoder.init_cfg = _base_.imagenet_init_r50
 model.value_encoder.init_cfg = _base_.imagenet_init_r18
-model.loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
+model.loss_seg = _base_.stcn_loss_seg

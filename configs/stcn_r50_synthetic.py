@@ -8,4 +8,4 @@ _base_ = [
 ]
 model = _base_.stcn_r50
 # STCN's bootstrapped CE: plain CE for 20K iterations, then the hardest 15 % of pixels by 70K.
-model.loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
+model.loss_seg = _base_.stcn_loss_seg

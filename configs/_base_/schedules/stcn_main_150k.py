@@ -10,3 +10,6 @@ custom_hooks = [
          values=(10, 15, 20, 25, 5),
          fractions=(0.1, 0.2, 0.3, 0.4, 0.9))
 ]
+# STCN's bootstrapped CE (hardest 15 % of pixels after a 20K -> 70K warm-up) for every network trained on
+# this schedule: model.loss_seg = _base_.stcn_loss_seg.
+stcn_loss_seg = dict(type='BootstrappedCELoss', start_warm=20000, end_warm=70000, top_p=0.15)
