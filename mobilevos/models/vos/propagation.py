@@ -19,6 +19,16 @@ def labels_to_masks(labels: torch.Tensor, num_objects: int) -> torch.Tensor:
     return (labels.unsqueeze(-3) == ids).float()
 
 
+def logits_to_labels(logits: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """Background-first logits -> ids (0 bg, 1..K): the argmax over ``dim`` (first maximum on ties).
+
+    ``(..., K+1, H, W) -> (..., H, W)`` long (``dim`` names the ``K+1`` axis). Written as
+    ``max(dim).indices``: torch's CPU ``argmax`` over a channel axis takes ~8x longer (80 vs 10 ms for
+    ``(1, 3, 480, 864)`` logits on 2 cores).
+    """
+    return logits.max(dim=dim).indices
+
+
 def apply_annotation(prob: torch.Tensor, masks: torch.Tensor, annotated: torch.Tensor) -> torch.Tensor:
     """Overwrite predicted probabilities with annotated masks.
 

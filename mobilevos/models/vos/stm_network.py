@@ -14,7 +14,7 @@ from mobilevos.structures.vos_data_sample import VOSDataSample
 from mobilevos.utils.typing_utils import ConfigType, OptConfigType, OptMultiConfig
 
 from .key_projection import KeyProjection
-from .propagation import labels_to_masks, segment_frame
+from .propagation import labels_to_masks, logits_to_labels, segment_frame
 
 #: What the value encoder can take, with each input's channels (``value_inputs`` names them).
 VALUE_INPUT_CHANNELS: Dict[str, int] = dict(frame=3, mask=1, others=1)
@@ -390,7 +390,7 @@ class STMNetwork(BaseModel):
     @staticmethod
     def _pack_predictions(logits: torch.Tensor, data_samples: List[VOSDataSample]) -> List[VOSDataSample]:
         """``logits (B, T, K+1, H, W)`` -> ``pred_masks`` (argmax, cropped to ``img_shape``)."""
-        preds = logits.argmax(dim=2)  # (B, T, H, W)
+        preds = logits_to_labels(logits, dim=2)  # (B, T, H, W)
         for pred, sample in zip(preds, data_samples):
             height, width = sample.metainfo.get('img_shape', pred.shape[-2:])[:2]
             sample.pred_masks = pred[:, :height, :width].long()
