@@ -49,7 +49,8 @@ def test_shorter_schedules_scale_the_lr_step_and_warm_up(capsys):
     (header, (train, test)), = runs
     assert 'iters600' in header
     for option in ('train_cfg.max_iters=600', "'param_scheduler.0.milestones=[500]'",
-                   'model.loss_seg.start_warm=80', 'model.loss_seg.end_warm=280'):
+                   'model.loss_seg.start_warm=80', 'model.loss_seg.end_warm=280',
+                   'train_cfg.val_begin=601'):  # no validation while it trains: the test follows
         assert option in train
     assert '/iter_600.pth' in test
 
