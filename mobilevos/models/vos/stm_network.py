@@ -224,10 +224,8 @@ class STMNetwork(BaseModel):
         x = torch.cat([parts[name] for name in self.value_inputs], dim=2)  # (B, K, C, H, W)
         x = x.flatten(0, 1)  # (B*K, C, H, W)
         feat = as_tuple(self.value_encoder(x))[self._value_index]  # (B*K, Cvb, h, w)
-        # broadcast over objects on the flattened (C16*h*w) axis, as ASPPNeck does (LiteRT, see its forward)
-        key_feat = f16.flatten(1).unsqueeze(1).expand(-1, masks.shape[1], -1)  # (B, K, C16*h*w)
-        key_feat = key_feat.flatten(0, 1).unflatten(1, f16.shape[1:])  # (B*K, C16, h, w)
-        return self.value_fuser(feat, key_feat).unflatten(0, batch_objects)
+        # the fuser takes the key feature once per frame and shares its part among the frame's K objects
+        return self.value_fuser(feat, f16).unflatten(0, batch_objects)
 
     def read_memory(self,
                     query_key: torch.Tensor,

@@ -42,7 +42,7 @@ def test_default_value_input_is_frame_mask_others_in_that_order():
         values = model.encode_value(frame, f16, masks, others)
         # rebuilt here from the parts: channels 0-2 the frame, 3 the object's mask, 4 the others'
         x = torch.cat([frame.expand(2, -1, -1, -1), masks[0, :, None], others[0, :, None]], dim=1)
-        expected = model.value_fuser(model.value_encoder(x)[0], f16.expand(2, -1, -1, -1))
+        expected = model.value_fuser(model.value_encoder(x)[0], f16)  # one key map for the frame's 2 objects
     assert torch.equal(values[0], expected)
 
 
