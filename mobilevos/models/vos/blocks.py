@@ -38,6 +38,48 @@ class ResBlock(nn.Module):
         residual = self.conv2(F.relu(residual))
         return self.shortcut(x) + residual
 
+    def forward_shared(self, own: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
+        """``forward(cat(own, shared))`` where ``shared`` is one map per frame, common to its objects.
+
+        ``conv1`` and the shortcut projection are linear in their input channels, so their ``shared`` share
+        is computed once per frame and added to each object's ``own`` share: the same function and
+        parameters as concatenating ``shared`` onto every object, without repeating its work ``K`` times.
+
+        Shapes: ``own (B*K, Co, h, w)``, ``shared (B, Cs, h, w)`` with ``Co + Cs == in_channels``
+        (``shared`` may also have ``B*K`` rows) ``-> (B*K, out_channels, h, w)``; objects of a frame are
+        adjacent (row ``b*K + k``).
+        """
+        num, split = own.shape[0], own.shape[1]
+        if num % shared.shape[0] or split + shared.shape[1] != self.conv1.in_channels:
+            raise ValueError(f'ResBlock.forward_shared: own {tuple(own.shape)} and shared {tuple(shared.shape)} '
+                             f'do not make {self.conv1.in_channels} channels with whole frames of objects')
+        inner = _conv_part(self.conv1, F.relu(own), 0, split, True) + repeat_per_object(
+            _conv_part(self.conv1, F.relu(shared), split, None, False), num)  # (B*K, out, h, w)
+        residual = self.conv2(F.relu(inner))
+        if isinstance(self.shortcut, nn.Conv2d):
+            return residual + _conv_part(self.shortcut, own, 0, split, True) + repeat_per_object(
+                _conv_part(self.shortcut, shared, split, None, False), num)
+        return residual + torch.cat([own, repeat_per_object(shared, num)], dim=1)  # identity shortcut
+
+
+def _conv_part(conv: nn.Conv2d, x: torch.Tensor, start: int, stop, bias: bool) -> torch.Tensor:
+    """``conv`` restricted to its input channels ``start:stop``, its bias added only if ``bias``."""
+    return F.conv2d(x, conv.weight[:, start:stop], conv.bias if bias else None, conv.stride, conv.padding,
+                    conv.dilation, conv.groups)
+
+
+def repeat_per_object(frame_map: torch.Tensor, num: int) -> torch.Tensor:
+    """``(B, C, h, w) -> (num, C, h, w)``: each frame's map repeated for its ``num // B`` objects.
+
+    A broadcast on one flattened axis (flatten -> expand -> unflatten), the form LiteRT converts correctly
+    (docs/deploy.md, LiteRT).
+    """
+    batch = frame_map.shape[0]
+    if batch == num:
+        return frame_map
+    flat = frame_map.flatten(1).unsqueeze(1).expand(-1, num // batch, -1)  # (B, K, C*h*w)
+    return flat.flatten(0, 1).unflatten(1, frame_map.shape[1:])  # (B*K, C, h, w)
+
 
 class ChannelGate(nn.Module):
     """Channel attention (CBAM): scale channels by an MLP over avg- and max-pooled features.

@@ -24,8 +24,8 @@ class STMDecoder(nn.Module):
     ``b*K + k`` is object ``k+1`` of sample ``b``.
 
     Args:
-        in_channels: channels of the per-object input (read-out ``Cv`` plus query
-            feature ``Cq``; set by the network).
+        in_channels: channels of the read-out ``Cv`` plus the query feature ``Cq``
+            (set by the network).
         skip_channels: channels of the stride-8 and stride-4 key-encoder maps
             (set by the network).
         channels: widths after the 1/16, 1/8 and 1/4 steps.
@@ -50,19 +50,25 @@ class STMDecoder(nn.Module):
         self.pred = nn.Conv2d(c4, 1, 3, padding=1)
         self.out_channels = c4
 
-    def forward(self, x: torch.Tensor, f8: torch.Tensor, f4: torch.Tensor) -> torch.Tensor:
+    def forward(self, readout: torch.Tensor, query: torch.Tensor, f8: torch.Tensor,
+                f4: torch.Tensor) -> torch.Tensor:
         """Decode every object of every sample.
 
+        ``compress`` sees each object's read-out concatenated with the frame's query feature; the query's
+        share of it is computed once per frame (:meth:`ResBlock.forward_shared`).
+
         Args:
-            x: ``(B, K, in_channels, h, w)`` read-out concatenated with the query feature.
+            readout: ``(B, K, Cv, h, w)`` per-object memory read-out.
+            query: ``(B, Cq, h, w)`` the frame's query feature (``Cv + Cq == in_channels``).
             f8: ``(B, skip_channels[0], 2h, 2w)``.
             f4: ``(B, skip_channels[1], 4h, 4w)``.
 
         Returns:
             ``(B, K, 16h, 16w)`` per-object logits at the input size.
         """
-        batch_objects = x.shape[:2]
-        y = self.compress(x.flatten(0, 1)).unflatten(0, batch_objects)  # (B, K, c16, h, w)
+        batch_objects = readout.shape[:2]
+        y = self.compress.forward_shared(readout.flatten(0, 1), query)  # (B*K, c16, h, w)
+        y = y.unflatten(0, batch_objects)  # (B, K, c16, h, w)
         y = self.up_16_8.fuse(self.up_16_8.project_skip(f8), y)  # (B, K, c8, 2h, 2w)
         y = self.up_8_4.fuse(self.up_8_4.project_skip(f4), y)  # (B, K, c4, 4h, 4w)
         y = self.feature_out(y.flatten(0, 1))  # (B*K, c4, 4h, 4w)

@@ -260,8 +260,7 @@ class STMNetwork(BaseModel):
         Returns:
             ``logits (B, K, H, W)`` per object (sigmoid gives its probability).
         """
-        query = query_feat.unsqueeze(1).expand(-1, readout.shape[1], -1, -1, -1)  # (B, K, Cq, h, w)
-        return self.decoder(torch.cat([readout, query], dim=2), f8, f4)
+        return self.decoder(readout, query_feat, f8, f4)
 
     def frame_labels(self, gt_masks: torch.Tensor, t: int) -> torch.Tensor:
         """Labels of clip frame ``t``: ``(B, T, H, W) -> (B, H, W)``.
