@@ -18,6 +18,7 @@ import torch.nn as nn
 from .errors import GraphExportError, UnsupportedOpError
 from .graphs import GraphSpec
 from .op_locator import locate_op, op_from_message
+from .ort_session import ort_session
 
 
 def module_description(root: nn.Module, path: str) -> str:
@@ -141,7 +142,6 @@ def probe_dynamic_axes(spec: GraphSpec, path: str, dims: Dict[str, int], dynamic
     """
     if not dynamic_axes:
         return
-    import onnxruntime as ort
     from .graphs import random_input
     probe = dict(dims)
     if 'height' in dynamic_axes:
@@ -150,12 +150,10 @@ def probe_dynamic_axes(spec: GraphSpec, path: str, dims: Dict[str, int], dynamic
         probe['W'] = dims['W'] + 32
     if 'objects' in dynamic_axes:
         probe['K'] = dims['K'] + 1
-    options = ort.SessionOptions()
-    options.log_severity_level = 4
     generator = torch.Generator().manual_seed(0)
     feeds = {t.name: random_input(t, probe, generator).numpy() for t in spec.inputs}
     try:
-        outputs = ort.InferenceSession(path, options, providers=['CPUExecutionProvider']).run(None, feeds)
+        outputs = ort_session(path, log_level=4).run(None, feeds)
         problem = None
         for tensor, out in zip(spec.outputs, outputs):
             if tuple(out.shape) != tensor.resolve(probe):

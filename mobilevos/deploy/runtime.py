@@ -34,6 +34,7 @@ from mobilevos.registry import MODELS
 
 from .errors import RuntimeInputError
 from .meta import read_meta, weights_sha256
+from .ort_session import ort_session
 
 FeedRecorder = Callable[[str, Dict[str, np.ndarray]], None]
 
@@ -91,7 +92,6 @@ class ONNXRuntimeNetwork:
                  num_threads: Optional[int] = None,
                  providers: Sequence[str] = ('CPUExecutionProvider', ),
                  spinning: bool = False):
-        import onnxruntime as ort
         self.deploy_dir = str(deploy_dir)
         self.meta = read_meta(self.deploy_dir, backend='onnxruntime')
         self.precision = precision or self.meta['precision']
@@ -102,18 +102,12 @@ class ONNXRuntimeNetwork:
         if missing:
             raise RuntimeInputError(f'{deploy_dir} lacks the graphs {missing} (codebase_config.graphs); '
                                     'the video loop needs all five')
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if num_threads is not None:
-            options.intra_op_num_threads = num_threads
-        # the loop runs torch ops between the sessions: spin-waiting threads would compete with them
-        options.add_session_config_entry('session.intra_op.allow_spinning', '1' if spinning else '0')
-        options.log_severity_level = 3
         self.sessions = {}
         self.io: Dict[str, Tuple[List[str], List[str]]] = {}
         for graph, info in self.meta['graphs'].items():
             path = osp.join(self.deploy_dir, info['files'][self.precision])
-            self.sessions[graph] = ort.InferenceSession(path, options, providers=list(providers))
+            # the loop runs torch ops between the sessions: spin-waiting threads would compete with them
+            self.sessions[graph] = ort_session(path, num_threads, spinning, providers)
             self.io[graph] = ([t['name'] for t in info['inputs']], [t['name'] for t in info['outputs']])
         inp = self.meta['input']
         self.data_preprocessor = MODELS.build(

@@ -8,6 +8,7 @@ import torch
 from .errors import DeployError
 from .graphs import TensorSpec, eager_reference, random_input
 from .meta import read_meta
+from .ort_session import ort_session
 
 
 def lecun_random_init_(network: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
@@ -122,10 +123,7 @@ def _graph_runner(backend: str, path: str, output_names: List[str]):
     if backend == 'litert':
         from .litert_export import LiteRTGraph
         return LiteRTGraph(path, output_names).run
-    import onnxruntime as ort
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    session = ort.InferenceSession(path, options, providers=['CPUExecutionProvider'])
+    session = ort_session(path)
     return lambda feeds: session.run(output_names, feeds)
 
 
