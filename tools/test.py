@@ -43,7 +43,8 @@ def parse_args(argv=None):
     parser.add_argument('--max-videos', type=int, help='evaluate only the first N videos')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config settings')
     parser.add_argument('--backend', choices=BACKENDS, default='torch',
-                        help='onnxruntime: segment with the exported graphs in --deploy-dir (CPU)')
+                        help='onnxruntime or litert: segment with the exported graphs in --deploy-dir (CPU; '
+                        'litert in the environment of tools/install_litert.sh)')
     parser.add_argument('--deploy-dir', help='folder written by tools/deploy.py from CONFIG and CKPT')
     parser.add_argument('--precision', help='variant of the exported graphs (fp32, int8)')
     add_runner_arguments(parser)

@@ -23,7 +23,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
 
-from mobilevos.deploy.runtime import ONNXRuntimeNetwork, load_runtime
+from mobilevos.deploy.runtime import ExportedNetwork, load_runtime
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import STUDENT_PREFIX, load_weights
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 ConfigLike = Union[str, os.PathLike, Config]
 
 #: What :func:`build_segmenter` can run the network with.
-BACKENDS = ('torch', 'onnxruntime')
+BACKENDS = ('torch', 'onnxruntime', 'litert')
 
 
 def _name(config: ConfigLike) -> str:
@@ -116,19 +116,20 @@ def check_backend_args(backend: str = 'torch',
     """Check the choice of backend and its options (``--backend``, ``--deploy-dir``, ``--precision``).
 
     Raises:
-        ValueError: an unknown backend; ``onnxruntime`` without ``deploy_dir``
+        ValueError: an unknown backend; ``onnxruntime`` or ``litert`` without ``deploy_dir``
             or on a non-CPU device; ``deploy_dir`` or ``precision`` with ``torch``.
     """
     if backend not in BACKENDS:
         raise ValueError(f'backend {backend!r} is not one of {list(BACKENDS)}')
-    if backend == 'onnxruntime':
+    if backend != 'torch':
         if not deploy_dir:
-            raise ValueError('backend onnxruntime needs --deploy-dir (deploy_dir: a folder written by '
+            raise ValueError(f'backend {backend} needs --deploy-dir (deploy_dir: a folder written by '
                              'tools/deploy.py)')
         if torch.device(device).type != 'cpu':
-            raise ValueError(f'backend onnxruntime runs on the CPU; got device {device}')
+            raise ValueError(f'backend {backend} runs on the CPU; got device {device}')
     elif deploy_dir is not None or precision is not None:
-        raise ValueError('--deploy-dir and --precision (deploy_dir, precision) need --backend onnxruntime')
+        raise ValueError('--deploy-dir and --precision (deploy_dir, precision) need --backend onnxruntime '
+                         'or litert')
 
 
 def build_segmenter(config: ConfigLike,
@@ -138,16 +139,17 @@ def build_segmenter(config: ConfigLike,
                     precision: Optional[str] = None,
                     device: Union[str, torch.device] = 'cpu',
                     num_threads: Optional[int] = None,
-                    network: Optional[nn.Module] = None) -> Union[nn.Module, ONNXRuntimeNetwork]:
-    """What segments frames for ``VideoInferencer``: the network, or its exported graphs over ONNX Runtime.
+                    network: Optional[nn.Module] = None) -> Union[nn.Module, ExportedNetwork]:
+    """What segments frames for ``VideoInferencer``: the network, or its exported graphs (ONNX Runtime, LiteRT).
 
     Args:
         config / checkpoint / device: see :func:`init_model`.
-        backend: ``'torch'`` (eager PyTorch) or ``'onnxruntime'`` (the graphs in ``deploy_dir``).
+        backend: ``'torch'`` (eager PyTorch), ``'onnxruntime'`` or ``'litert'`` (the graphs in
+            ``deploy_dir``; litert needs the environment of ``tools/install_litert.sh``).
         deploy_dir: a folder written by ``tools/deploy.py`` from ``config`` and
-            ``checkpoint`` (checked by a digest of the weights); onnxruntime only.
+            ``checkpoint`` (checked by a digest of the weights); onnxruntime and litert only.
         precision: variant of the exported graphs (``'fp32'``, ``'int8'``); onnxruntime only.
-        num_threads: ONNX Runtime intra-op threads.
+        num_threads: the runtime's intra-op threads.
         network: the network ``config`` describes, already built (e.g. by the
             runner of ``tools/test.py``): ``checkpoint`` is loaded into it
             (strictly) instead of building another.
@@ -168,7 +170,8 @@ def build_segmenter(config: ConfigLike,
                         network=network,
                         precision=precision,
                         num_threads=num_threads,
-                        source=source)
+                        source=source,
+                        backend=backend)
 
 
 def build_inferencer(config: ConfigLike,
@@ -197,7 +200,7 @@ def build_inferencer(config: ConfigLike,
     from mobilevos.inference import VideoInferencer, parse_memory  # only this function needs them
     if optimize and backend != 'torch':
         raise ValueError(f'--optimize folds the batch norms of a torch network; it does not apply to '
-                         f'--backend {backend} (ONNX Runtime fuses them itself)')
+                         f'--backend {backend} (the exported graphs have them folded already)')
     memory_cfg = parse_memory(memory) if memory is not None else None
     segmenter = build_segmenter(config,
                                 checkpoint,

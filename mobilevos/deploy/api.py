@@ -16,7 +16,7 @@ from .config import DeployConfig, parse_deploy_config
 from .errors import DeployError, GraphExportError
 from .graphs import CALL_ORDER, GraphSpec, build_graph_specs, export_dims, network_dims
 from .meta import META_FILE, file_sha256, path_size, weights_sha256, write_meta
-from .runtime import ONNXRuntimeNetwork
+from .runtime import ExportedNetwork
 
 
 #: How each backend's files are made (``export_meta.json``: ``ir.exporter``).
@@ -294,7 +294,7 @@ def _quantize(cfg: DeployConfig, work_dir: str, meta: dict, log) -> None:
     log(f'  int8: calibrating on {q["num_videos"]} synthetic videos x {q["num_frames"]} frames '
         f'at {list(size)}')
     videos = synthetic_calibration_videos(q['num_videos'], q['num_frames'], size, cfg.max_objects, q['seed'])
-    feeds = record_feeds(ONNXRuntimeNetwork(work_dir, precision='fp32'), videos)
+    feeds = record_feeds(ExportedNetwork(work_dir, precision='fp32'), videos)
     for graph, info in meta['graphs'].items():
         fp32 = info['files']['fp32']
         if graph in q['graphs']:

@@ -47,13 +47,13 @@ def import_litert_torch():
     return litert_torch
 
 
-def _interpreter(path: str):
+def _interpreter(path: str, num_threads: Optional[int] = None):
     try:
         from ai_edge_litert.interpreter import Interpreter
     except ImportError as err:
         raise DeployError(f'{INSTALL_HINT} ({err})') from err
     with _quiet():
-        return Interpreter(model_path=path)
+        return Interpreter(model_path=path, num_threads=num_threads)
 
 
 class NamedGraph(nn.Module):
@@ -135,10 +135,11 @@ class LiteRTGraph:
     Args:
         path: the ``.tflite`` file.
         output_names: the outputs to return, in this order.
+        num_threads: the interpreter's threads (``None``: its default).
     """
 
-    def __init__(self, path: str, output_names: Sequence[str]):
-        self.interpreter = _interpreter(path)
+    def __init__(self, path: str, output_names: Sequence[str], num_threads: Optional[int] = None):
+        self.interpreter = _interpreter(path, num_threads)
         self.runner = self.interpreter.get_signature_runner()
         self.output_names = list(output_names)
 

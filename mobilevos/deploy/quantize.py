@@ -1,7 +1,7 @@
 """int8 ONNX graphs: ONNX Runtime static quantisation, calibrated on synthetic videos.
 
 Calibration runs the fp32 graphs through the real video loop (the same
-``VideoInferencer`` over :class:`~mobilevos.deploy.runtime.ONNXRuntimeNetwork`)
+``VideoInferencer`` over :class:`~mobilevos.deploy.runtime.ExportedNetwork`)
 on synthetic videos (:func:`mobilevos.datasets.synthetic.generate_video`) and
 records every graph's inputs, so each graph is calibrated on the tensors it
 sees in use (value-encoder masks from aggregation, decoder read-outs from a
@@ -46,7 +46,7 @@ def record_feeds(runtime, videos: Sequence[dict]) -> Dict[str, List[Dict[str, np
     """Run the video loop over ``runtime`` and keep every graph's inputs.
 
     Args:
-        runtime: an :class:`~mobilevos.deploy.runtime.ONNXRuntimeNetwork` (fp32).
+        runtime: an :class:`~mobilevos.deploy.runtime.ExportedNetwork` (fp32).
         videos: from :func:`synthetic_calibration_videos`.
 
     Returns:

@@ -1,13 +1,14 @@
-"""Run exported ONNX graphs with the network's step interface, so the same loop runs over them.
+"""Run exported graphs with the network's step interface, so the same loop runs over them.
 
-:class:`ONNXRuntimeNetwork` exposes ``encode_key``, ``encode_value``,
+:class:`ExportedNetwork` exposes ``encode_key``, ``encode_value``,
 ``read_memory``, ``decode`` and ``aggregate`` with the tensors of
 :class:`~mobilevos.models.vos.STMNetwork` (torch in, torch out), each backed
-by an ONNX Runtime session. :func:`~mobilevos.models.vos.segment_frame` and
+by an ONNX Runtime session (an onnxruntime export, Android's ONNX path) or the
+LiteRT interpreter (a litert export; needs ``tools/install_litert.sh``'s environment). :func:`~mobilevos.models.vos.segment_frame` and
 :class:`~mobilevos.inference.VideoInferencer` therefore run over it unchanged
 (the loop an Android app runs)::
 
-    runtime = ONNXRuntimeNetwork('work_dirs/deploy_mbv2')
+    runtime = ExportedNetwork('work_dirs/deploy_mbv2')
     inferencer = VideoInferencer(runtime)          # no weights: they are in the graphs
     inferencer('frames/', 'frames/00000.png', 'out/')
 
@@ -32,9 +33,12 @@ import torch
 from mobilevos.models.vos.steps import AGGREGATE, DECODE, ENCODE_KEY, ENCODE_VALUE, GRAPH_NAMES, READ_MEMORY
 from mobilevos.registry import MODELS
 
-from .errors import RuntimeInputError
+from .errors import DeployError, RuntimeInputError
+from .graph_runner import graph_runner
 from .meta import read_meta, weights_sha256
-from .ort_session import ort_session
+
+#: Export backends whose graphs run here (a coreml export runs on iOS, through Core ML).
+RUNTIME_BACKENDS = ('onnxruntime', 'litert')
 
 FeedRecorder = Callable[[str, Dict[str, np.ndarray]], None]
 
@@ -55,26 +59,29 @@ def _pad_axis(x: np.ndarray, axis: int, size: int) -> np.ndarray:
 class _AggregateStep:
     """``runtime.aggregate(prob, object_valid)``, like the network's ``aggregate`` module."""
 
-    def __init__(self, runtime: 'ONNXRuntimeNetwork'):
+    def __init__(self, runtime: 'ExportedNetwork'):
         self._runtime = runtime
 
     def __call__(self, prob: torch.Tensor, object_valid: Optional[torch.Tensor] = None) -> torch.Tensor:
         return self._runtime._aggregate(prob, object_valid)
 
 
-class ONNXRuntimeNetwork:
-    """The step methods of an STM network, run by ONNX Runtime over an exported folder.
+class ExportedNetwork:
+    """The step methods of an STM network, run over an exported folder by ONNX Runtime or LiteRT.
 
     Args:
-        deploy_dir: a folder written by ``tools/deploy.py`` with an onnxruntime deploy config.
+        deploy_dir: a folder written by ``tools/deploy.py`` with an onnxruntime or a litert deploy
+            config (the folder's ``export_meta.json`` says which; litert needs the environment of
+            ``tools/install_litert.sh``).
         precision: which variant to run (``'fp32'``, ``'int8'``); default: the export's default.
-        num_threads: ONNX Runtime intra-op threads (``None``: its default).
+        num_threads: the runtime's intra-op threads (``None``: its default).
         providers: ONNX Runtime execution providers (default CPU).
         spinning: let ONNX Runtime's idle threads spin-wait (its default; off here because the loop
             runs torch ops between session calls, which spinning threads slow down).
 
     Attributes:
         meta: the folder's ``export_meta.json``.
+        backend: ``'onnxruntime'`` or ``'litert'``, from the meta.
         data_preprocessor: normalises frames as the exported network did (mean/std from the meta).
         test_memory_cfg: the memory policy the graphs were exported for (the inferencer's default).
         fixed_frame_size: ``(H, W)`` frames are resized to for static graphs; ``None`` if dynamic.
@@ -93,7 +100,12 @@ class ONNXRuntimeNetwork:
                  providers: Sequence[str] = ('CPUExecutionProvider', ),
                  spinning: bool = False):
         self.deploy_dir = str(deploy_dir)
-        self.meta = read_meta(self.deploy_dir, backend='onnxruntime')
+        self.meta = read_meta(self.deploy_dir)
+        self.backend = self.meta['backend']
+        if self.backend not in RUNTIME_BACKENDS:
+            raise DeployError(f'{deploy_dir} holds a {self.backend} export; this runtime runs '
+                              f'{" and ".join(RUNTIME_BACKENDS)} exports (export with e.g. '
+                              'configs/deploy/vos_onnxruntime_static-480x854.py)')
         self.precision = precision or self.meta['precision']
         if self.precision not in self.meta['precisions']:
             raise RuntimeInputError(f'{deploy_dir} has no {self.precision} graphs; it holds '
@@ -102,13 +114,14 @@ class ONNXRuntimeNetwork:
         if missing:
             raise RuntimeInputError(f'{deploy_dir} lacks the graphs {missing} (codebase_config.graphs); '
                                     'the video loop needs all five')
-        self.sessions = {}
+        self.runners = {}
         self.io: Dict[str, Tuple[List[str], List[str]]] = {}
         for graph, info in self.meta['graphs'].items():
             path = osp.join(self.deploy_dir, info['files'][self.precision])
-            # the loop runs torch ops between the sessions: spin-waiting threads would compete with them
-            self.sessions[graph] = ort_session(path, num_threads, spinning, providers)
             self.io[graph] = ([t['name'] for t in info['inputs']], [t['name'] for t in info['outputs']])
+            # the loop runs torch ops between the sessions: spin-waiting threads would compete with them
+            self.runners[graph] = graph_runner(self.backend, path, self.io[graph][1], num_threads, spinning,
+                                               providers)
         inp = self.meta['input']
         self.data_preprocessor = MODELS.build(
             dict(type='VOSDataPreprocessor',
@@ -129,18 +142,18 @@ class ONNXRuntimeNetwork:
         self.feed_recorder: Optional[FeedRecorder] = None
 
     # ----------------------------------------------------- nn.Module-like --
-    def to(self, device: Union[str, torch.device]) -> 'ONNXRuntimeNetwork':
+    def to(self, device: Union[str, torch.device]) -> 'ExportedNetwork':
         if torch.device(device).type != 'cpu':
             raise RuntimeInputError(
                 f'the onnxruntime runtime of {self.deploy_dir} runs on the CPU and returns '
                 f'CPU tensors; got device {device}')
         return self
 
-    def eval(self) -> 'ONNXRuntimeNetwork':
+    def eval(self) -> 'ExportedNetwork':
         return self
 
     def __repr__(self) -> str:
-        return f'ONNXRuntimeNetwork({self.deploy_dir!r}, precision={self.precision!r})'
+        return f'ExportedNetwork({self.deploy_dir!r}, precision={self.precision!r})'
 
     # ------------------------------------------------------------ helpers --
     def _run(self, graph: str, arrays: Sequence[np.ndarray]) -> List[np.ndarray]:
@@ -148,7 +161,7 @@ class ONNXRuntimeNetwork:
         feeds = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in zip(inputs, arrays)}
         if self.feed_recorder is not None:
             self.feed_recorder(graph, feeds)
-        return self.sessions[graph].run(outputs, feeds)
+        return self.runners[graph](feeds)
 
     def _check_frame(self, frame: torch.Tensor, what: str) -> None:
         if self.input_size is not None and tuple(frame.shape[-2:]) != self.input_size:
@@ -254,8 +267,9 @@ def load_runtime(deploy_dir: str,
                  network: Optional[torch.nn.Module] = None,
                  precision: Optional[str] = None,
                  num_threads: Optional[int] = None,
-                 source: Optional[str] = None) -> ONNXRuntimeNetwork:
-    """An :class:`ONNXRuntimeNetwork`, checked against the network it should have been exported from.
+                 source: Optional[str] = None,
+                 backend: Optional[str] = None) -> ExportedNetwork:
+    """An :class:`ExportedNetwork`, checked against the network it should have been exported from.
 
     With ``network`` (built and loaded by the caller, e.g.
     :func:`mobilevos.apis.init_model`), its weight digest must equal the
@@ -264,16 +278,19 @@ def load_runtime(deploy_dir: str,
     the same masks.
 
     Args:
-        deploy_dir: a folder written by ``tools/deploy.py`` with an onnxruntime deploy config.
+        deploy_dir: a folder written by ``tools/deploy.py`` with an onnxruntime or litert deploy config.
         network: the network the graphs should come from; ``None`` skips the check.
-        precision / num_threads: see :class:`ONNXRuntimeNetwork`.
+        precision / num_threads: see :class:`ExportedNetwork`.
         source: names the network in errors (e.g. ``'CKPT with CONFIG'``).
+        backend: the backend the folder must hold (``None``: either).
 
     Raises:
-        DeployError: the folder is not a usable onnxruntime export.
+        DeployError: the folder is not a usable export (of ``backend``).
         RuntimeInputError: the folder was exported from other weights or with another normalisation.
     """
-    runtime = ONNXRuntimeNetwork(deploy_dir, precision=precision, num_threads=num_threads)
+    if backend is not None:
+        read_meta(deploy_dir, backend=backend)
+    runtime = ExportedNetwork(deploy_dir, precision=precision, num_threads=num_threads)
     if network is None:
         return runtime
     source = source or f'the given {type(network).__name__}'

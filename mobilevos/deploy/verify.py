@@ -8,7 +8,7 @@ import torch
 from .errors import DeployError
 from .graphs import TensorSpec, eager_reference, random_input
 from .meta import read_meta
-from .ort_session import ort_session
+from .graph_runner import graph_runner
 
 
 def lecun_random_init_(network: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
@@ -102,7 +102,7 @@ def graph_parity(network: torch.nn.Module,
             continue
         specs = [_spec(e) for e in info['inputs']]
         inputs = [random_input(s, dims, generator) for s in specs]
-        run = _graph_runner(meta['backend'], osp.join(deploy_dir, info['files'][precision]),
+        run = graph_runner(meta['backend'], osp.join(deploy_dir, info['files'][precision]),
                             [e['name'] for e in info['outputs']])
         outputs = run({s.name: x.numpy() for s, x in zip(specs, inputs)})
         expected = eager_reference(network, graph, inputs, meta['memory']['frames'])
@@ -116,15 +116,6 @@ def graph_parity(network: torch.nn.Module,
             for entry, out, ref in zip(info['outputs'], outputs, expected)
         }
     return results
-
-
-def _graph_runner(backend: str, path: str, output_names: List[str]):
-    """``run(feeds) -> [outputs in output_names order]`` for one graph file of an export."""
-    if backend == 'litert':
-        from .litert_export import LiteRTGraph
-        return LiteRTGraph(path, output_names).run
-    session = ort_session(path)
-    return lambda feeds: session.run(output_names, feeds)
 
 
 def mean_object_iou(pred: np.ndarray, ref: np.ndarray) -> float:

@@ -74,7 +74,7 @@ class VideoInferencer:
         model: a network with the step methods of
             :mod:`mobilevos.models.vos.steps` (an STM network), or a runtime of
             exported graphs with the same methods (e.g.
-            :class:`mobilevos.deploy.ONNXRuntimeNetwork`), which the same loop
+            :class:`mobilevos.deploy.ExportedNetwork`), which the same loop
             runs over. Static graphs set ``fixed_frame_size``: frames are then
             resized to it (and outputs back to the frame's size).
         memory: bank shorthand (``'first+latest'``, ``'infinite:5'``, ...), a

@@ -130,7 +130,7 @@ def test_onnxruntime_segmenter_reuses_a_given_network(configs, trained, tmp_path
     """build_segmenter(network=...) loads the checkpoint into that network and checks the export against
     it, without building another (what tools/test.py --backend onnxruntime does with the runner's)."""
     from mobilevos.apis import inference
-    from mobilevos.deploy import ONNXRuntimeNetwork, RuntimeInputError, export_network
+    from mobilevos.deploy import ExportedNetwork, RuntimeInputError, export_network
     from tests.deploy.helpers import onnx_cfg
     torch.save(trained.state_dict(), tmp_path / 'plain.pth')
     export_network(trained, onnx_cfg((32, 32), 2), str(tmp_path / 'deploy'), verify=False)
@@ -145,7 +145,7 @@ def test_onnxruntime_segmenter_reuses_a_given_network(configs, trained, tmp_path
                               backend='onnxruntime',
                               deploy_dir=str(tmp_path / 'deploy'),
                               network=network)
-    assert isinstance(runtime, ONNXRuntimeNetwork) and same_weights(network, trained)
+    assert isinstance(runtime, ExportedNetwork) and same_weights(network, trained)
     with pytest.raises(RuntimeInputError,
                        match=r'not from the initial weights of .*tiny.py: the weights differ'):
         build_segmenter(configs['plain'],

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from mobilevos.apis import init_model
-from mobilevos.deploy import ONNXRuntimeNetwork, export_network
+from mobilevos.deploy import ExportedNetwork, export_network
 from mobilevos.deploy.verify import graph_parity, lecun_random_init_, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
 
@@ -59,7 +59,7 @@ def test_runtime_masks_match_eager_over_a_video(option_export):
     video = late_object_video(num_frames=30)
     frames, annotations = video['frames'][:10], {0: video['annotations'][0]}  # objects 2 and 3
     eager = segment_video(VideoInferencer(option_export['network']), frames, annotations)
-    ort = segment_video(VideoInferencer(ONNXRuntimeNetwork(option_export['dir'])), frames, annotations)
+    ort = segment_video(VideoInferencer(ExportedNetwork(option_export['dir'])), frames, annotations)
     ious = [mean_object_iou(a, b) for a, b in zip(ort, eager)]
     print(f'maskvalue: per-frame IoU min {min(ious):.4f} mean {np.mean(ious):.4f} (random weights)')
     assert len(ort) == 10 and min(ious) >= 0.99
@@ -71,7 +71,7 @@ def test_dynamic_export_runs_at_other_sizes(option_export, tmp_path):
     meta = export_network(option_export['network'], onnx_cfg(input_shape=None, max_objects=None,
                                                              dynamic_axes=('height', 'width', 'objects')),
                           str(tmp_path), verify=False)
-    runtime = ONNXRuntimeNetwork(str(tmp_path))
+    runtime = ExportedNetwork(str(tmp_path))
     frame = torch.randn(1, 3, 48, 80)
     masks = torch.rand(1, 4, 48, 80)
     with torch.no_grad():

@@ -4,7 +4,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from mobilevos.deploy import ONNXRuntimeNetwork, export_network
+from mobilevos.deploy import ExportedNetwork, export_network
 from mobilevos.deploy.quantize import record_feeds, synthetic_calibration_videos
 from mobilevos.deploy.verify import jf_mean, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
@@ -26,7 +26,7 @@ def int8_export(student_exports, tmp_path_factory):
 
 
 def test_calibration_records_the_inputs_of_every_call(student_exports):
-    runtime = ONNXRuntimeNetwork(student_exports['r18']['dir'])
+    runtime = ExportedNetwork(student_exports['r18']['dir'])
     videos = synthetic_calibration_videos(1, 5, (64, 96), max_objects=3, seed=3)
     assert videos[0]['masks'].max() <= 3 and videos[0]['frames'].shape == (5, 64, 96, 3)
     feeds = record_feeds(runtime, videos)
@@ -66,7 +66,7 @@ def test_int8_graphs_are_quantised_smaller_and_listed_next_to_fp32(int8_export):
 def test_int8_outputs_stay_close_to_fp32_on_loop_inputs(int8_export):
     """On inputs the loop produces (another synthetic video), int8 outputs are near fp32 (random weights)."""
     work_dir = int8_export['dir']
-    feeds = record_feeds(ONNXRuntimeNetwork(work_dir, 'fp32'),
+    feeds = record_feeds(ExportedNetwork(work_dir, 'fp32'),
                          synthetic_calibration_videos(1, 3, (64, 96), 3, 9))
     for graph in QUANTISED:
         fp32 = ort.InferenceSession(f'{work_dir}/{graph}.onnx', providers=['CPUExecutionProvider'])
@@ -80,8 +80,8 @@ def test_int8_outputs_stay_close_to_fp32_on_loop_inputs(int8_export):
 def test_runtime_runs_the_int8_variant_over_a_video(int8_export):
     video = late_object_video()
     frames, gt, annotations = video['frames'][:12], video['gt'][:12], {0: video['annotations'][0]}
-    fp32 = segment_video(VideoInferencer(ONNXRuntimeNetwork(int8_export['dir'], 'fp32')), frames, annotations)
-    runtime = ONNXRuntimeNetwork(int8_export['dir'])
+    fp32 = segment_video(VideoInferencer(ExportedNetwork(int8_export['dir'], 'fp32')), frames, annotations)
+    runtime = ExportedNetwork(int8_export['dir'])
     assert runtime.precision == 'int8'
     int8 = segment_video(VideoInferencer(runtime), frames, annotations)
     ious = [mean_object_iou(a, b) for a, b in zip(int8, fp32)]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mobilevos.deploy import DeployError, ONNXRuntimeNetwork, RuntimeInputError, export_network, load_runtime
+from mobilevos.deploy import DeployError, ExportedNetwork, RuntimeInputError, export_network, load_runtime
 from mobilevos.deploy.verify import jf_mean, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
 
@@ -25,7 +25,7 @@ def test_runner_masks_match_eager_over_a_30_frame_video(student_exports, video, 
     """Random weights (see lecun_random_init_): parity of the loop, not segmentation quality."""
     export = student_exports[student]
     eager = segment_video(VideoInferencer(export['network']), video['frames'], video['annotations'])
-    runtime = ONNXRuntimeNetwork(export['dir'])
+    runtime = ExportedNetwork(export['dir'])
     ort = segment_video(VideoInferencer(runtime), video['frames'], video['annotations'])
     assert len(eager) == len(ort) == 30
     ious = [mean_object_iou(a, b) for a, b in zip(ort, eager)]
@@ -46,7 +46,7 @@ def test_parity_check_detects_a_memory_bug(student_exports, video):
     """A runtime that ignores the latest memory frame gives other masks: the comparison above can fail."""
     export = student_exports['mbv2']
     eager = segment_video(VideoInferencer(export['network']), video['frames'], video['annotations'])
-    runtime = ONNXRuntimeNetwork(export['dir'])
+    runtime = ExportedNetwork(export['dir'])
     read = runtime.read_memory
 
     def first_frame_only(key, keys, values, valid, top_k=None):
@@ -60,7 +60,7 @@ def test_parity_check_detects_a_memory_bug(student_exports, video):
 def test_padding_objects_and_memory_slots_does_not_change_results(student_exports):
     """Static graphs take K=3 objects and T=2 slots; fewer real ones are padded and sliced off."""
     export = student_exports['r18']
-    network, runtime = export['network'], ONNXRuntimeNetwork(export['dir'])
+    network, runtime = export['network'], ExportedNetwork(export['dir'])
     g = torch.Generator().manual_seed(0)
     frame = torch.randn(1, 3, HEIGHT, WIDTH, generator=g)
     with torch.no_grad():
@@ -87,7 +87,7 @@ def test_static_graphs_resize_frames_of_another_size(student_exports, video):
     frames = np.stack(
         [cv2.resize(f, (120, 80), interpolation=cv2.INTER_NEAREST) for f in video['frames'][:8]])
     first = cv2.resize(video['gt'][0], (120, 80), interpolation=cv2.INTER_NEAREST)
-    runtime = ONNXRuntimeNetwork(export['dir'])
+    runtime = ExportedNetwork(export['dir'])
     ort = segment_video(VideoInferencer(runtime), frames, {0: first})
     eager = segment_video(VideoInferencer(export['network'], size=64), frames, {0: first})
     assert ort[3].shape == (80, 120)
@@ -98,7 +98,7 @@ def test_static_graphs_resize_frames_of_another_size(student_exports, video):
 
 def test_bad_use_is_a_clear_error(student_exports, tmp_path):
     export = student_exports['mbv2-noaspp']
-    runtime = ONNXRuntimeNetwork(export['dir'])
+    runtime = ExportedNetwork(export['dir'])
     frame = torch.zeros(1, 3, HEIGHT, WIDTH)
     with pytest.raises(RuntimeInputError, match=r'static for padded frames \[64, 96\].*got \[64, 64\]'):
         runtime.encode_key(torch.zeros(1, 3, 64, 64))
@@ -124,23 +124,25 @@ def test_bad_use_is_a_clear_error(student_exports, tmp_path):
     with pytest.raises(RuntimeInputError, match='not from other.pth with x.py: the weights differ'):
         load_runtime(export['dir'], network=other, source='other.pth with x.py')
     with pytest.raises(DeployError, match='does not exist'):
-        ONNXRuntimeNetwork(str(tmp_path / 'nowhere'))
+        ExportedNetwork(str(tmp_path / 'nowhere'))
     with pytest.raises(DeployError, match='export_meta.json is missing'):
-        ONNXRuntimeNetwork(str(tmp_path))
+        ExportedNetwork(str(tmp_path))
     with open(os.path.join(export['dir'], 'export_meta.json')) as f:
         meta = json.load(f)
     coreml_dir = tmp_path / 'coreml'
     coreml_dir.mkdir()
     (coreml_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='coreml', graphs={})))
-    with pytest.raises(DeployError, match='holds a coreml export; onnxruntime is needed'):
-        ONNXRuntimeNetwork(str(coreml_dir))
+    with pytest.raises(DeployError, match='holds a coreml export; this runtime runs onnxruntime and litert'):
+        ExportedNetwork(str(coreml_dir))
+    with pytest.raises(DeployError, match='holds a onnxruntime export; litert is needed'):
+        load_runtime(export['dir'], backend='litert')  # tools/infer.py --backend litert on an ONNX folder
     with pytest.raises(RuntimeInputError, match='has no int8 graphs'):
-        ONNXRuntimeNetwork(export['dir'], precision='int8')
+        ExportedNetwork(export['dir'], precision='int8')
 
 
 def test_infinite_memory_needs_more_slots_than_exported(student_exports, video):
     export = student_exports['mbv2-noaspp']
-    inferencer = VideoInferencer(ONNXRuntimeNetwork(export['dir']), memory='infinite:1')
+    inferencer = VideoInferencer(ExportedNetwork(export['dir']), memory='infinite:1')
     with pytest.raises(RuntimeInputError, match='holds 3 frames.*read 2.*memory policy'):
         segment_video(inferencer, video['frames'][:5], {0: video['gt'][0]})
 
@@ -148,7 +150,7 @@ def test_infinite_memory_needs_more_slots_than_exported(student_exports, video):
 def test_dynamic_runtime_matches_eager_at_the_video_size(student_exports, video, tmp_path):
     network = student_exports['mbv2-noaspp']['network']
     export_network(network, onnx_cfg(None, MAX_OBJECTS, ('height', 'width')), str(tmp_path), verify=False)
-    runtime = ONNXRuntimeNetwork(str(tmp_path))
+    runtime = ExportedNetwork(str(tmp_path))
     assert runtime.fixed_frame_size is None
     frames = video['frames'][:10, :48, :80]  # another size than the example (64x96) the graphs were traced at
     first = video['gt'][0, :48, :80]
@@ -156,3 +158,22 @@ def test_dynamic_runtime_matches_eager_at_the_video_size(student_exports, video,
     ort = segment_video(VideoInferencer(runtime), frames, {0: first})
     assert ort[0].shape == (48, 80)
     assert min(mean_object_iou(a, b) for a, b in zip(ort, eager)) >= 0.99
+
+
+def test_a_litert_folder_runs_through_the_litert_interpreter(student_exports, tmp_path, monkeypatch):
+    """The runtime picks each graph's runner from the folder's backend; without LiteRT installed (CI) the
+    error says which environment to use. (The masks of a real LiteRT export: docs/deploy.md, by hand.)"""
+    import sys
+    export = student_exports['mbv2']
+    with open(os.path.join(export['dir'], 'export_meta.json')) as f:
+        meta = json.load(f)
+    litert_dir = tmp_path / 'litert'
+    litert_dir.mkdir()
+    for info in meta['graphs'].values():
+        info['files'] = {'fp32': info['files']['fp32'].replace('.onnx', '.tflite')}
+        (litert_dir / info['files']['fp32']).write_bytes(b'')
+    (litert_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='litert', precisions=['fp32'])))
+    monkeypatch.setitem(sys.modules, 'ai_edge_litert', None)  # as on a machine without it
+    monkeypatch.setitem(sys.modules, 'ai_edge_litert.interpreter', None)
+    with pytest.raises(DeployError, match='install_litert.sh'):
+        load_runtime(str(litert_dir), backend='litert')

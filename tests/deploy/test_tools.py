@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from mobilevos.apis import init_model
-from mobilevos.deploy import ONNXRuntimeNetwork, export_network
+from mobilevos.deploy import ExportedNetwork, export_network
 from mobilevos.deploy.meta import file_sha256, weights_sha256
 from mobilevos.deploy.verify import lecun_random_init_, mean_object_iou, segment_video
 from mobilevos.inference import VideoInferencer
@@ -127,7 +127,7 @@ def test_renamed_tensors_are_used_by_the_files_the_meta_and_the_runtime(setup, t
     assert deploy_tool.main(
         [str(renamed), setup['config'], setup['checkpoint'], '--work-dir',
          str(work_dir), '--quiet']) == 0
-    runtime = ONNXRuntimeNetwork(str(work_dir))
+    runtime = ExportedNetwork(str(work_dir))
     assert runtime.io['key_encoder'][0] == ['image']
     assert runtime.io['read_memory'][0] == [
         'query_key', 'mem_key_0', 'mem_key_1', 'mem_value_0', 'mem_value_1', 'mem_valid'
@@ -229,7 +229,7 @@ def test_test_tool_onnxruntime_backend_scores_like_the_torch_backend(tmp_path):
         with open(sorted(glob.glob(str(tmp_path / f'work_{backend}' / '*' / 'test_results.json')))[-1]) as f:
             scores[backend] = json.load(f)['davis/J&F-Mean']
         if backend == 'onnxruntime':
-            assert 'ONNXRuntimeNetwork' in result.stdout + result.stderr
+            assert 'ExportedNetwork' in result.stdout + result.stderr
     assert abs(scores['torch'] - scores['onnxruntime']) <= 0.1
     videos = sorted(os.listdir(tmp_path / 'torch'))
     assert len(videos) == TINY['num_val_videos']

@@ -3,7 +3,7 @@
 - ``torch``: the network as built; ``torch-fused``: batch norms folded, channels-last
   (``VideoInferencer(optimize=True)``, :func:`mobilevos.inference.optimize_for_inference`);
 - ``onnxruntime`` / ``onnxruntime-int8``: the static ONNX graphs of the deploy configs in
-  :data:`DEPLOY_CFGS`, run by :class:`mobilevos.deploy.ONNXRuntimeNetwork`.
+  :data:`DEPLOY_CFGS`, run by :class:`mobilevos.deploy.ExportedNetwork`.
 """
 import copy
 import os.path as osp

@@ -2,7 +2,7 @@
 
 Each step is a method (``aggregate``: a module) of
 :class:`~mobilevos.models.vos.STMNetwork` and of a runtime of exported graphs
-(:class:`~mobilevos.deploy.ONNXRuntimeNetwork`), and one exported graph.
+(:class:`~mobilevos.deploy.ExportedNetwork`), and one exported graph.
 :data:`FRAME_STEPS` lists them in the order one frame calls them; the video
 inferencer's checks (:data:`STEP_METHODS`), deploy's graph names
 (:data:`GRAPH_NAMES`) and the call order written to ``export_meta.json`` are
