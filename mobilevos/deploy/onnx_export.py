@@ -18,7 +18,7 @@ import torch.nn as nn
 from .errors import GraphExportError, UnsupportedOpError
 from .graphs import GraphSpec
 from .op_locator import locate_op, op_from_message
-from .graph_runner import ort_session
+from .ort_session import ort_session
 
 
 def module_description(root: nn.Module, path: str) -> str:
