@@ -4,7 +4,8 @@
 ``read_memory``, ``decode`` and ``aggregate`` with the tensors of
 :class:`~mobilevos.models.vos.STMNetwork` (torch in, torch out), each backed
 by an ONNX Runtime session (an onnxruntime export, Android's ONNX path) or the
-LiteRT interpreter (a litert export; needs ``tools/install_litert.sh``'s environment). :func:`~mobilevos.models.vos.segment_frame` and
+LiteRT interpreter (a litert export; needs ``tools/install_litert.sh``'s
+environment). :func:`~mobilevos.models.vos.segment_frame` and
 :class:`~mobilevos.inference.VideoInferencer` therefore run over it unchanged
 (the loop an Android app runs)::
 
@@ -78,6 +79,7 @@ class ExportedNetwork:
         providers: ONNX Runtime execution providers (default CPU).
         spinning: let ONNX Runtime's idle threads spin-wait (its default; off here because the loop
             runs torch ops between session calls, which spinning threads slow down).
+        backend: the backend the folder must hold (``None``: either of :data:`RUNTIME_BACKENDS`).
 
     Attributes:
         meta: the folder's ``export_meta.json``.
@@ -98,9 +100,10 @@ class ExportedNetwork:
                  precision: Optional[str] = None,
                  num_threads: Optional[int] = None,
                  providers: Sequence[str] = ('CPUExecutionProvider', ),
-                 spinning: bool = False):
+                 spinning: bool = False,
+                 backend: Optional[str] = None):
         self.deploy_dir = str(deploy_dir)
-        self.meta = read_meta(self.deploy_dir)
+        self.meta = read_meta(self.deploy_dir, backend=backend)
         self.backend = self.meta['backend']
         if self.backend not in RUNTIME_BACKENDS:
             raise DeployError(f'{deploy_dir} holds a {self.backend} export; this runtime runs '
@@ -145,7 +148,7 @@ class ExportedNetwork:
     def to(self, device: Union[str, torch.device]) -> 'ExportedNetwork':
         if torch.device(device).type != 'cpu':
             raise RuntimeInputError(
-                f'the onnxruntime runtime of {self.deploy_dir} runs on the CPU and returns '
+                f'the {self.backend} runtime of {self.deploy_dir} runs on the CPU and returns '
                 f'CPU tensors; got device {device}')
         return self
 
@@ -288,9 +291,7 @@ def load_runtime(deploy_dir: str,
         DeployError: the folder is not a usable export (of ``backend``).
         RuntimeInputError: the folder was exported from other weights or with another normalisation.
     """
-    if backend is not None:
-        read_meta(deploy_dir, backend=backend)
-    runtime = ExportedNetwork(deploy_dir, precision=precision, num_threads=num_threads)
+    runtime = ExportedNetwork(deploy_dir, precision=precision, num_threads=num_threads, backend=backend)
     if network is None:
         return runtime
     source = source or f'the given {type(network).__name__}'

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 
 from .errors import DeployError
+from .graph_runner import graph_runner
 from .graphs import TensorSpec, eager_reference, random_input
 from .meta import read_meta
-from .graph_runner import graph_runner
 
 
 def lecun_random_init_(network: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
