@@ -75,13 +75,15 @@ def parse_args(argv=None):
     parser.add_argument('--backend',
                         choices=BACKENDS,
                         default='torch',
-                        help='torch: eager PyTorch; onnxruntime or litert: the exported graphs in --deploy-dir '
-                        '(litert: in the environment of tools/install_litert.sh)')
+                        help='torch: eager PyTorch; onnxruntime or litert: the exported graphs in '
+                        '--deploy-dir (litert: in the environment of tools/install_litert.sh)')
     parser.add_argument('--optimize',
                         action='store_true',
                         help='torch backend: fold batch norms into convs and use channels-last weights '
                         '(same masks, faster on CPU)')
-    parser.add_argument('--deploy-dir', default=None, help='folder written by tools/deploy.py (onnxruntime, litert)')
+    parser.add_argument('--deploy-dir',
+                        default=None,
+                        help='folder written by tools/deploy.py (onnxruntime, litert)')
     parser.add_argument('--precision', default=None, help='variant of the exported graphs (fp32, int8)')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     add_debug_argument(parser)

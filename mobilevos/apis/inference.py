@@ -140,7 +140,7 @@ def build_segmenter(config: ConfigLike,
                     device: Union[str, torch.device] = 'cpu',
                     num_threads: Optional[int] = None,
                     network: Optional[nn.Module] = None) -> Union[nn.Module, ExportedNetwork]:
-    """What segments frames for ``VideoInferencer``: the network, or its exported graphs (ONNX Runtime, LiteRT).
+    """What segments frames for ``VideoInferencer``: the network, or its exported graphs (ORT, LiteRT).
 
     Args:
         config / checkpoint / device: see :func:`init_model`.

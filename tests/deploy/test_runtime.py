@@ -172,7 +172,8 @@ def test_a_litert_folder_runs_through_the_litert_interpreter(student_exports, tm
     for info in meta['graphs'].values():
         info['files'] = {'fp32': info['files']['fp32'].replace('.onnx', '.tflite')}
         (litert_dir / info['files']['fp32']).write_bytes(b'')
-    (litert_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='litert', precisions=['fp32'])))
+    litert_meta = dict(meta, backend='litert', precisions=['fp32'])
+    (litert_dir / 'export_meta.json').write_text(json.dumps(litert_meta))
     monkeypatch.setitem(sys.modules, 'ai_edge_litert', None)  # as on a machine without it
     monkeypatch.setitem(sys.modules, 'ai_edge_litert.interpreter', None)
     with pytest.raises(DeployError, match='install_litert.sh'):

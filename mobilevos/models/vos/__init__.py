@@ -11,6 +11,6 @@ from .value_fuser import ValueFuser
 
 __all__ = [
     'PADDED_LOGIT', 'SoftAggregation', 'ASPPNeck', 'CBAM', 'ResBlock', 'UpsampleBlock', 'STMDecoder',
-    'KeyProjection', 'MemoryReader', 'apply_annotation', 'labels_to_masks', 'logits_to_labels', 'segment_frame',
-    'STMNetwork', 'ValueFuser'
+    'KeyProjection', 'MemoryReader', 'apply_annotation', 'labels_to_masks', 'logits_to_labels',
+    'segment_frame', 'STMNetwork', 'ValueFuser'
 ]

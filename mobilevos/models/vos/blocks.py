@@ -51,8 +51,9 @@ class ResBlock(nn.Module):
         """
         num, split = own.shape[0], own.shape[1]
         if num % shared.shape[0] or split + shared.shape[1] != self.conv1.in_channels:
-            raise ValueError(f'ResBlock.forward_shared: own {tuple(own.shape)} and shared {tuple(shared.shape)} '
-                             f'do not make {self.conv1.in_channels} channels with whole frames of objects')
+            raise ValueError(f'ResBlock.forward_shared: own {tuple(own.shape)} and shared '
+                             f'{tuple(shared.shape)} do not make {self.conv1.in_channels} channels with '
+                             'whole frames of objects')
         inner = _conv_part(self.conv1, F.relu(own), 0, split, True) + repeat_per_object(
             _conv_part(self.conv1, F.relu(shared), split, None, False), num)  # (B*K, out, h, w)
         residual = self.conv2(F.relu(inner))

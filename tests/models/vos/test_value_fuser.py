@@ -1,5 +1,5 @@
-"""ResBlock.forward_shared (ValueFuser, STMDecoder): a frame's map shared by its objects, computed once per frame,
-gives the concatenation's function."""
+"""ResBlock.forward_shared (ValueFuser, STMDecoder): a frame's map shared by its objects, computed once
+per frame, gives the concatenation's function."""
 import pytest
 import torch
 import torch.nn.functional as F
@@ -16,12 +16,14 @@ def concatenated(fuser: ValueFuser, value_feat: torch.Tensor, key_feat: torch.Te
     return fuser.block2(x)
 
 
-@pytest.mark.parametrize('shortcut_kernel,with_attention,channels', [(1, True, (6, 10, 8)), (3, True, (6, 10, 8)),
-                                                                     (1, False, (6, 10, 8)), (3, True, (3, 5, 8))])
+@pytest.mark.parametrize('shortcut_kernel,with_attention,channels',
+                         [(1, True, (6, 10, 8)), (3, True, (6, 10, 8)), (1, False, (6, 10, 8)),
+                          (3, True, (3, 5, 8))])
 def test_split_block1_equals_the_concatenation(shortcut_kernel, with_attention, channels):
     torch.manual_seed(0)
     value_ch, key_ch, out_ch = channels  # the last case: 3 + 5 == 8, an identity shortcut
-    fuser = ValueFuser(value_ch, key_ch, out_ch, with_attention=with_attention, shortcut_kernel=shortcut_kernel)
+    fuser = ValueFuser(value_ch, key_ch, out_ch, with_attention=with_attention,
+                       shortcut_kernel=shortcut_kernel)
     for p in fuser.parameters():  # non-zero biases everywhere, so a dropped or doubled bias shows
         torch.nn.init.normal_(p, std=0.3)
     batch, objects = 2, 3
