@@ -156,3 +156,19 @@ def test_runs_with_results_are_skipped(tmp_path, capsys):
     assert run_ablation.main(['3', '--seeds', '0', '--out-dir', str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.count('| done ->') == 3 and 'tools/train.py' not in out and '0 run(s) made' in out
+
+
+def test_a_training_folder_started_with_other_options_is_not_resumed(tmp_path, capsys):
+    args = ['3', '--seeds', '0', '--iters', '10', '--only', 'uniform', '--out-dir', str(tmp_path)]
+    run, = run_ablation.plan('3', [0], 10, str(tmp_path), 'mbv2', 'teacher_a.pth', 'data', [], 'uniform')
+    # the folder was started with teacher_a: its command is kept there
+    run_ablation.check_train_options(run)
+    kept = json.loads(open(osp.join(run.train_dir, run_ablation.OPTIONS_FILE)).read())['command']
+    assert 'model.teacher_ckpt=teacher_a.pth' in kept
+    run_ablation.check_train_options(run)  # the same command resumes
+    # another teacher maps to the same folder, and is refused before anything is trained
+    assert run_ablation.main(args + ['--teacher-ckpt', 'teacher_b.pth', '--data-root', 'data']) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and osp.join(run.train_dir, run_ablation.OPTIONS_FILE) in err
+    assert 'teacher_a.pth' in err and '--out-dir' in err
+    assert not (tmp_path / 'iters10' / 'table3' / 'uniform_sampling' / 'seed0_test').exists()

@@ -214,10 +214,36 @@ def _run(cmd: List[str], log: str) -> float:
     return time.time() - start
 
 
+OPTIONS_FILE = 'run_options.json'
+
+
+def check_train_options(run: Run) -> None:
+    """Refuse to resume a training folder that was started with other options.
+
+    A training folder is named by config, the row's options and seed, not by ``--cfg-options`` or
+    ``--teacher-ckpt``; the command that started it is kept in ``run_options.json`` there, and a run whose
+    command differs (another teacher, clip length, data) must not resume its checkpoints. A folder from
+    before this file existed adopts the current command.
+    """
+    path = osp.join(run.train_dir, OPTIONS_FILE)
+    command = shown(run.train_cmd)
+    if osp.isfile(path):
+        with open(path, encoding='utf-8') as handle:
+            started = json.load(handle).get('command')
+        if started != command:
+            raise UserError(f'{path}: this training folder was started with other options ({started}); '
+                            f'this run is: {command}. Give it its own --out-dir')
+        return
+    os.makedirs(run.train_dir, exist_ok=True)
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(dict(command=command), handle, indent=1)
+
+
 def execute(run: Run, iters: int) -> dict:
     """Train (or resume) and test one run; write and return its results JSON."""
     train_seconds = 0.0
     if run.train_cmd and not osp.isfile(run.checkpoint):
+        check_train_options(run)
         resume = ['--resume'] if glob(osp.join(run.train_dir, 'iter_*.pth')) else []
         train_seconds = _run(run.train_cmd + resume, osp.join(run.train_dir, 'runner.log'))
     elif not osp.isfile(run.checkpoint):
