@@ -172,3 +172,12 @@ def test_a_training_folder_started_with_other_options_is_not_resumed(tmp_path, c
     assert err.startswith('error: ') and osp.join(run.train_dir, run_ablation.OPTIONS_FILE) in err
     assert 'teacher_a.pth' in err and '--out-dir' in err
     assert not (tmp_path / 'iters10' / 'table3' / 'uniform_sampling' / 'seed0_test').exists()
+
+
+def test_a_row_that_restates_the_config_shares_its_training():
+    rows = run_ablation.plan('2', [0], 10, 'out', 'mbv2', 'teacher.pth', 'data', [], 'omega')
+    table1, = run_ablation.plan('1', [0], 10, 'out', 'mbv2', 'teacher.pth', 'data', [], 'mbv2_distilled')
+    dirs = {run.variant.name: run.train_dir for run in rows}
+    assert Config.fromfile(osp.join(ROOT, DISTILL_MBV2)).model.distill_losses.loss_repr.omega == 0.9
+    assert dirs['omega 0.9'] == table1.train_dir  # the configs' own omega: table 1's training
+    assert len({dirs[f'omega {w}'] for w in ('0.0', '0.5', '1.0')} | {table1.train_dir}) == 4

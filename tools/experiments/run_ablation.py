@@ -20,6 +20,9 @@ vs uniform vs random pixel sampling; 4 distillation clips of 3 vs 8 frames; 5 te
 distilled student. Scores are on synthetic data at CPU scale.
 """
 import argparse
+import copy
+import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -44,7 +47,7 @@ FULL_ITERS = 6000  # configs/_base_/schedules/cpu_scale_6k.py
 LR_STEP, WARM = 5000, (800, 2800)  # its lr step and the recipes' bootstrapped-CE warm-up
 STUDENTS = ('r18', 'mbv2', 'mbv2-noaspp')
 REPR = 'model.distill_losses.loss_repr'
-NORMALIZERS = ('num_samples', 'num_pairs', 'none')  # per N (default), per N^2, no division
+NORMALIZERS = ('num_samples', 'num_pairs', 'none')  # per N (the old default), per N^2, none (default)
 WEIGHTS = (1, 10, 100, 1000)
 OMEGAS = (0.0, 0.5, 0.9, 1.0)
 SAMPLERS = {
@@ -97,10 +100,15 @@ def _distill(student: str) -> str:
     return f'{CONFIGS}/distill_r50_to_{student}_synthetic-128.py'
 
 
+@functools.lru_cache(maxsize=None)
+def _config(config: str):
+    from mmengine.config import Config
+    return Config.fromfile(osp.join(ROOT, config))
+
+
 def default_teacher_ckpt() -> str:
     """The teacher checkpoint of the CPU-scale distillation configs (cpu_scale_teacher.py)."""
-    from mmengine.config import Config
-    return Config.fromfile(osp.join(ROOT, _distill('r18'))).model.teacher_ckpt
+    return _config(_distill('r18')).model.teacher_ckpt
 
 
 def table_variants(table: str, student: str = 'mbv2', teacher_ckpt: str = '') -> List[Variant]:
@@ -168,6 +176,23 @@ class Run:
     checkpoint: str = ''
 
 
+def changed_options(config: str, options: Tuple[str, ...]) -> Tuple[str, ...]:
+    """``options``, or ``()`` where they only restate the config (e.g. omega 0.9, the configs' own).
+
+    A row that equals its config's defaults then shares the plain config's training (table 1's) instead
+    of training the same thing again in a folder of its own.
+    """
+    if not options:
+        return options
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    base = _config(config)
+    merged = copy.deepcopy(base)
+    merged.merge_from_dict(parser.parse_args(['--cfg-options', *options]).cfg_options)
+    return () if merged.to_dict() == base.to_dict() else options
+
+
 def plan(table: str, seeds: List[int], iters: int, out_dir: str, student: str, teacher_ckpt: Optional[str],
          data_root: str, extra: List[str], only: Optional[str] = None) -> List[Run]:
     """The runs of a table, in order, with their commands (``teacher_ckpt``: the configs' by default)."""
@@ -176,6 +201,7 @@ def plan(table: str, seeds: List[int], iters: int, out_dir: str, student: str, t
     for variant in table_variants(table, student, teacher_ckpt or default_teacher_ckpt()):
         if only and only not in variant.slug:
             continue
+        variant = dataclasses.replace(variant, options=changed_options(variant.config, variant.options))
         distilled = 'distill_' in osp.basename(variant.config)
         common = data_options(data_root) + list(extra)
         for seed in ([None] if variant.checkpoint else seeds):
