@@ -33,7 +33,9 @@ def test_students_share_the_teacher_recipe(student):
     # the frozen teacher's training loss plays no part
     frozen = dict(distill.model.teacher.to_dict(), loss_seg=None)
     assert frozen == dict(teacher.model.to_dict(), loss_seg=None)
-    assert alone.data_root == 'data/synthetic_davis_128' and alone.crop_size == (128, 128)
+    data = alone.train_dataloader.dataset
+    assert data.dataset.data_root == 'data/synthetic_davis_128' and data.pipeline[0].size == (128, 128)
+    assert data.dataset.size == (128, 128) and alone.val_dataloader.dataset.size == (128, 128)
 
 
 def test_distillation_reads_the_teacher_recipe_final_checkpoint():

@@ -41,3 +41,23 @@ val_evaluator = dict(type='DAVISMetric')
 test_evaluator = val_evaluator
 val_cfg = dict(type='VOSValLoop')
 test_cfg = dict(type='VOSTestLoop')
+
+# The CPU-scale variant of docs/results.md (configs/cpu_scale/): 600 videos of 12 frames at 128x128
+# (30 more for val), so that the stride-16 maps memory matching works on are 8x8. The pipeline above at
+# 128x128, one object per training clip (halves the decoder work; testing segments every object),
+# loading in the main process. Pick it with `train_dataloader = _base_.cpu_scale_train_dataloader` etc.
+cpu_scale_data_root = 'data/synthetic_davis_128'
+cpu_scale_synthetic = dict(num_videos=600, num_frames=12, size=(128, 128), seed=0, num_val_videos=30)
+cpu_scale_train_dataloader = dict(
+    train_dataloader,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        train_dataloader['dataset'],
+        max_objects=1,
+        pipeline=[dict(train_pipeline[0], size=cpu_scale_synthetic['size'])] + train_pipeline[1:],
+        dataset=dict(train_dataloader['dataset']['dataset'], data_root=cpu_scale_data_root,
+                     **cpu_scale_synthetic)))
+cpu_scale_val_dataloader = dict(
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], data_root=cpu_scale_data_root, **cpu_scale_synthetic))
