@@ -44,7 +44,8 @@ def parse_args(argv=None):
     parser.add_argument('--cfg-options',
                         nargs='+',
                         action=DictAction,
-                        help='override config settings, e.g. train_cfg.max_iters=100 model.omega=0.5')
+                        help='override config settings, e.g. train_cfg.max_iters=100 '
+                        'model.distill_losses.loss_repr.omega=0.5')
     add_runner_arguments(parser, launcher_help='job launcher; use "pytorch" under torchrun')
     return parse_runner_args(parser, argv)
 
