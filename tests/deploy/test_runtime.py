@@ -2,6 +2,8 @@
 import copy
 import json
 import os
+import shutil
+import sys
 
 import cv2
 import numpy as np
@@ -160,21 +162,66 @@ def test_dynamic_runtime_matches_eager_at_the_video_size(student_exports, video,
     assert min(mean_object_iou(a, b) for a, b in zip(ort, eager)) >= 0.99
 
 
-def test_a_litert_folder_runs_through_the_litert_interpreter(student_exports, tmp_path, monkeypatch):
-    """The runtime picks each graph's runner from the folder's backend; without LiteRT installed (CI) the
-    error says which environment to use. (The masks of a real LiteRT export: docs/deploy.md, by hand.)"""
-    import sys
-    export = student_exports['mbv2']
-    with open(os.path.join(export['dir'], 'export_meta.json')) as f:
+def _litert_folder(export_dir, litert_dir):
+    """A copy of an ONNX export laid out as a LiteRT one: ``backend='litert'`` and ``.tflite`` files (here
+    the ONNX graphs themselves, which the fake interpreter below runs)."""
+    with open(os.path.join(export_dir, 'export_meta.json')) as f:
         meta = json.load(f)
-    litert_dir = tmp_path / 'litert'
     litert_dir.mkdir()
     for info in meta['graphs'].values():
-        info['files'] = {'fp32': info['files']['fp32'].replace('.onnx', '.tflite')}
-        (litert_dir / info['files']['fp32']).write_bytes(b'')
-    litert_meta = dict(meta, backend='litert', precisions=['fp32'])
-    (litert_dir / 'export_meta.json').write_text(json.dumps(litert_meta))
+        onnx_file = info['files']['fp32']
+        info['files'] = {'fp32': onnx_file.replace('.onnx', '.tflite')}
+        shutil.copy(os.path.join(export_dir, onnx_file), litert_dir / info['files']['fp32'])
+    (litert_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='litert', precisions=['fp32'])))
+    return str(litert_dir)
+
+
+class _FakeInterpreter:
+    """``ai_edge_litert.interpreter.Interpreter``'s surface that the runner uses: a signature runner called
+    with the inputs as keywords that returns a dict of named outputs. It runs the graph with ONNX Runtime."""
+    made = []
+
+    def __init__(self, model_path, num_threads=None):
+        import onnxruntime
+        self.session = onnxruntime.InferenceSession(model_path, providers=['CPUExecutionProvider'])
+        self.made.append((os.path.basename(model_path), num_threads))
+
+    def get_signature_runner(self):
+        def run(**inputs):
+            for name, value in inputs.items():
+                assert value.dtype == np.float32 and value.flags['C_CONTIGUOUS'], name
+            names = [o.name for o in self.session.get_outputs()]
+            return dict(zip(names, self.session.run(names, inputs)))
+        return run
+
+
+def test_a_litert_folder_runs_each_graph_through_the_litert_interpreter(student_exports, video, tmp_path,
+                                                                        monkeypatch):
+    """The runtime picks the LiteRT runner from the folder's backend, calls each signature with named
+    inputs and reads the outputs by name: with an interpreter that runs the same graphs, the masks are the
+    ONNX folder's. (A real LiteRT export's masks: docs/deploy.md, checked by hand; CI has no LiteRT.)"""
+    import types
+    export = student_exports['mbv2']
+    litert_dir = _litert_folder(export['dir'], tmp_path / 'litert')
+    fake = types.ModuleType('ai_edge_litert.interpreter')
+    fake.Interpreter = _FakeInterpreter
+    monkeypatch.setitem(sys.modules, 'ai_edge_litert', types.ModuleType('ai_edge_litert'))
+    monkeypatch.setitem(sys.modules, 'ai_edge_litert.interpreter', fake)
+    _FakeInterpreter.made.clear()
+    runtime = load_runtime(litert_dir, backend='litert', num_threads=1)
+    made = dict(_FakeInterpreter.made)
+    assert len(made) == len(runtime.runners) >= 5 and all(f.endswith('.tflite') for f in made)
+    assert set(made.values()) == {1}
+    frames, first = video['frames'][:8], {0: video['gt'][0]}
+    litert = segment_video(VideoInferencer(runtime), frames, {0: video['gt'][0]})
+    ort = segment_video(VideoInferencer(ExportedNetwork(export['dir'])), frames, first)
+    assert len(litert) == 8 and all(np.array_equal(a, b) for a, b in zip(litert, ort))
+    assert any((m > 0).any() for m in litert[1:])  # the propagated frames hold the object
+
+
+def test_without_litert_a_litert_folder_names_the_install_script(student_exports, tmp_path, monkeypatch):
+    litert_dir = _litert_folder(student_exports['mbv2']['dir'], tmp_path / 'litert')
     monkeypatch.setitem(sys.modules, 'ai_edge_litert', None)  # as on a machine without it
     monkeypatch.setitem(sys.modules, 'ai_edge_litert.interpreter', None)
     with pytest.raises(DeployError, match='install_litert.sh'):
-        load_runtime(str(litert_dir), backend='litert')
+        load_runtime(litert_dir, backend='litert')
