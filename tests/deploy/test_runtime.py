@@ -172,7 +172,8 @@ def _litert_folder(export_dir, litert_dir):
         onnx_file = info['files']['fp32']
         info['files'] = {'fp32': onnx_file.replace('.onnx', '.tflite')}
         shutil.copy(os.path.join(export_dir, onnx_file), litert_dir / info['files']['fp32'])
-    (litert_dir / 'export_meta.json').write_text(json.dumps(dict(meta, backend='litert', precisions=['fp32'])))
+    litert_meta = dict(meta, backend='litert', precisions=['fp32'])
+    (litert_dir / 'export_meta.json').write_text(json.dumps(litert_meta))
     return str(litert_dir)
 
 
