@@ -193,7 +193,8 @@ def test_the_files_are_the_generated_videos(dataset_dir):
         _, split, index = name.split('-')
         frames, masks, meta = generate_video(seed, split, int(index), FRAMES, size)
         np.testing.assert_array_equal(_masks(dataset_dir, name), masks)
-        assert json.loads(json.dumps(meta)) == {k: v for k, v in _meta(dataset_dir, name).items() if k in meta}
+        on_disk = _meta(dataset_dir, name)
+        assert json.loads(json.dumps(meta)) == {k: v for k, v in on_disk.items() if k in meta}
         folder = os.path.join(dataset_dir, 'JPEGImages', '480p', name)
         generated[name] = frames.astype(np.int16)
         written[name] = np.stack([read_frame(os.path.join(folder, f'{t:05d}.jpg')) for t in range(FRAMES)])
