@@ -83,7 +83,9 @@ def test_named_graph_keeps_the_spec_names(tiny_network):
              codebase_config=dict(type='mobilevos', max_objects=2),
              backend_config=dict(type='litert')))
     dims = export_dims(cfg)
-    for spec in build_graph_specs(tiny_network, cfg):
+    specs = build_graph_specs(tiny_network, cfg)
+    assert sorted(s.name for s in specs) == ['aggregate', 'decode', 'key_encoder', 'read_memory', 'value_encoder']
+    for spec in specs:
         args = spec.example_inputs(dims)
         named = NamedGraph(spec)
         with torch.no_grad():

@@ -61,6 +61,7 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)  # as tools/train.py parses them
     distill = Config.fromfile(osp.join(ROOT, DISTILL_MBV2))
+    checked = dict(normalizer=0, omega=0, none=0, sampler=0, clips=0)
     for table, count in expected.items():
         runs = _dry_run(capsys, table, '--seeds', '0')
         assert len(runs) == count
@@ -70,18 +71,25 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
             cfg = copy.deepcopy(distill)
             cfg.merge_from_dict(parser.parse_args(['--cfg-options'] + options).cfg_options)
             loss = MODELS.build(cfg.model.distill_losses.loss_repr)  # an unknown option fails here
-            if 'random sampling' in header:
-                assert type(loss.sampler).__name__ == 'RandomPixelSampler'
-            if 'uniform sampling' in header:
-                assert type(loss.sampler).__name__ == 'UniformGridPixelSampler'
-            if 'normalizer num_pairs, weight 1000' in header:
-                assert (loss.normalizer, loss.loss_weight) == ('num_pairs', 1000.0)
-            if 'omega 0.5' in header:
-                assert loss.omega == 0.5
-            if 'no representation loss' in header:
+            if 'random sampling' in header or 'uniform sampling' in header:
+                kind = 'Random' if 'random' in header else 'UniformGrid'
+                assert type(loss.sampler).__name__ == f'{kind}PixelSampler' and loss.sampler.num_samples == 1024
+                checked['sampler'] += 1
+            row = header.split(' | ')[1]
+            if row.startswith('normalizer '):  # e.g. 'normalizer num_pairs, weight 1000'
+                norm, weight = row[len('normalizer '):].split(', weight ')
+                assert (loss.normalizer, loss.loss_weight) == (norm, float(weight))
+                checked['normalizer'] += 1
+            if row.startswith('omega '):
+                assert loss.omega == float(row.split()[1])
+                checked['omega'] += 1
+            if row == 'no representation loss':
                 assert loss.loss_weight == 0.0
+                checked['none'] += 1
             if '3-frame' in header or '8-frame' in header:
                 assert cfg.train_dataloader.dataset.num_frames == int(header.split(' | ')[1][0])
+                checked['clips'] += 1
+    assert checked == dict(normalizer=12, omega=4, none=1, sampler=2, clips=2)  # every row was checked
 
 
 def test_table5_tests_one_distilled_student_with_five_memories(capsys):

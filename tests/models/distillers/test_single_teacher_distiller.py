@@ -78,7 +78,11 @@ def test_teacher_is_loaded_strictly_and_frozen(tmp_path):
     for key, value in model.teacher.state_dict().items():
         assert torch.equal(value, saved[key])
     # a bare state dict works too
-    assert MODELS.build(_cfg(_teacher_ckpt(tmp_path, 'bare.pth', bare=True))) is not None
+    bare_path = _teacher_ckpt(tmp_path, 'bare.pth', bare=True)
+    bare = load_checkpoint_file(bare_path)
+    assert 'state_dict' not in bare
+    from_bare = MODELS.build(_cfg(bare_path)).teacher.state_dict()
+    assert from_bare.keys() == bare.keys() and all(torch.equal(from_bare[k], bare[k]) for k in bare)
 
 
 def test_wrong_teacher_key_is_named(tmp_path):

@@ -150,7 +150,8 @@ def test_late_object_enters_memory_when_it_appears(monkeypatch):
     probs = torch.softmax(logits[0], 1)
     assert torch.equal(probs[0, 2], torch.zeros(H, W))  # frame 1: object 2 not known yet
     assert torch.equal(probs[1].argmax(0) == 2, gt[2] == 2)  # frame 2: its annotation
-    assert probs[2, 2].max() > 0  # frame 3: predicted from memory
+    # frame 3: predicted from memory (an object the memory does not hold gets exactly 0, as in frame 1)
+    assert probs[2, 2].min() > 0
     _, _, valid = bank.read()
     assert valid[0].tolist() == [[1, 1, 1], [0, 0, 1]]  # frames 0, 1, 2 held; object 2 valid from frame 2
 
