@@ -84,7 +84,8 @@ def test_named_graph_keeps_the_spec_names(tiny_network):
              backend_config=dict(type='litert')))
     dims = export_dims(cfg)
     specs = build_graph_specs(tiny_network, cfg)
-    assert sorted(s.name for s in specs) == ['aggregate', 'decode', 'key_encoder', 'read_memory', 'value_encoder']
+    names = sorted(s.name for s in specs)
+    assert names == ['aggregate', 'decode', 'key_encoder', 'read_memory', 'value_encoder']
     for spec in specs:
         args = spec.example_inputs(dims)
         named = NamedGraph(spec)

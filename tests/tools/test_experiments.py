@@ -73,7 +73,8 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
             loss = MODELS.build(cfg.model.distill_losses.loss_repr)  # an unknown option fails here
             if 'random sampling' in header or 'uniform sampling' in header:
                 kind = 'Random' if 'random' in header else 'UniformGrid'
-                assert type(loss.sampler).__name__ == f'{kind}PixelSampler' and loss.sampler.num_samples == 1024
+                assert type(loss.sampler).__name__ == f'{kind}PixelSampler'
+                assert loss.sampler.num_samples == 1024
                 checked['sampler'] += 1
             row = header.split(' | ')[1]
             if row.startswith('normalizer '):  # e.g. 'normalizer num_pairs, weight 1000'
