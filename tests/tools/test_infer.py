@@ -10,6 +10,8 @@ import pytest
 import torch
 from PIL import Image
 
+from mobilevos.inference import VideoInferencer
+from mobilevos.utils.io import read_frame, read_mask
 from tests.inference.synthetic_video import CUSTOM_PALETTE, write_video
 from tests.models.vos.tiny import TINY_MODEL, build_tiny
 
@@ -49,6 +51,12 @@ def test_writes_palette_masks_and_overlays(setup, tmp_path, capsys):
         assert image.mode == 'P' and image.getpalette()[:768] == CUSTOM_PALETTE
         assert np.array_equal(np.array(image), setup['video']['gt'][0])
     assert sorted(os.listdir(out / 'overlays')) == [f'{t:05d}.jpg' for t in range(6)]
+    # the propagated frames are the student's (from the distillation checkpoint) with the chosen memory
+    frames = [read_frame(osp.join(setup['video']['frames'], f'{t:05d}.png')) for t in range(6)]
+    expected = VideoInferencer(build_tiny(seed=4).eval(), memory='fifo:2').propagate(
+        frames, {0: setup['video']['gt'][0]})
+    for t, result in enumerate(expected):
+        assert np.array_equal(read_mask(str(out / masks[t])), result.ids), t
 
 
 def test_bad_input_is_a_clear_error(setup, tmp_path, capsys):

@@ -31,6 +31,8 @@ def test_random_resized_crop_same_window_and_keeps_first_frame_objects():
             # nearest-resized masks agree with the bilinear-resized red channel away from edges
             assert ((frame[..., 0] > 90) & (mask == 0)).sum() < 0.1 * mask.size
         assert set(np.unique(out['masks'][0])) >= {1}
+        # one window for the whole clip: the static object 2 lands on the same pixels in every frame
+        assert all(np.array_equal(m == 2, out['masks'][0] == 2) for m in out['masks'][1:])
 
 
 def test_flip_flips_frames_and_masks_together():

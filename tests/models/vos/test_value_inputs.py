@@ -105,7 +105,7 @@ def test_mask_only_training_step_reaches_both_encoders():
     assert model.key_encoder.conv1.conv.weight.grad.abs().sum() > 0
 
 
-def test_mask_only_network_segments_a_video():
+def test_mask_only_network_runs_a_video_and_keeps_the_annotation():
     model = build_tiny(**MASK_ONLY).eval()
     gt = moving_squares(4, H, 2)
     frames, _ = make_clip(gt, 2)
