@@ -176,10 +176,19 @@ def test_resize_policy_brings_maps_to_one_size():
     labels_big = labels.repeat_interleave(4, dim=1).repeat_interleave(4, dim=2)
     loss_fn = ContrastiveKDLoss(omega=0.8, resize_mode='student')
     assert torch.allclose(loss_fn(student, teacher_big, labels_big), loss_fn(student, teacher, labels), rtol=1e-10)
-    # 'teacher' and 'labels' policies give finite, non-negative losses on the mixed sizes.
-    for mode in ('teacher', 'labels'):
+    # 'teacher' and 'labels': the loss on maps brought to that size by hand (features bilinear, labels
+    # nearest), where the loss itself resizes nothing
+    for mode, size in (('teacher', teacher_big.shape[-2:]), ('labels', labels_big.shape[-2:])):
         value = ContrastiveKDLoss(omega=0.8, resize_mode=mode)(student, teacher_big, labels_big)
-        assert torch.isfinite(value) and value.item() >= 0
+
+        def by_hand(x):
+            return F.interpolate(x, size=tuple(size), mode='bilinear', align_corners=False)
+
+        by_hand_labels = F.interpolate(labels_big[:, None].double(), size=tuple(size), mode='nearest')
+        by_hand_labels = by_hand_labels[:, 0].long()
+        expected = ContrastiveKDLoss(omega=0.8)(by_hand(student), by_hand(teacher_big), by_hand_labels)
+        assert torch.allclose(value, expected, rtol=1e-10), mode
+        assert not torch.allclose(value, loss_fn(student, teacher, labels), rtol=1e-3), mode  # another size
 
 
 def test_sampler_padding_is_left_out():
