@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mobilevos.inference import InferenceInputError, VideoInferencer
+from mobilevos.inference.video_source import VideoFileSource
 from mobilevos.utils.io import davis_palette, read_mask, write_mask
 from mobilevos.visualization.video_writer import count_video_frames
 from tests.inference.test_video_source import make_mp4
@@ -58,6 +59,12 @@ def test_run_zip_and_toggles(tmp_path):
     out = pipeline.render_overlay(str(tmp_path / 'clip.mp4'), result.masks_dir, davis_palette(), ['1'],
                                   str(tmp_path / 'only1.mp4'))
     assert count_video_frames(out) == 6
+    # frame 0 (the annotation): object 1 is tinted, object 2 is left as the video shows it
+    source = next(iter(VideoFileSource(str(tmp_path / 'clip.mp4')))).astype(float)
+    drawn = next(iter(VideoFileSource(out))).astype(float)
+    change = np.abs(drawn - source).mean(-1)  # (H, W); video coding alone changes pixels a little
+    one, two = change[gt[0] == 1].mean(), change[gt[0] == 2].mean()
+    assert one > 3 * two and one > 10, (one, two)
 
 
 def test_sample_is_a_video_and_its_first_mask(tmp_path):
