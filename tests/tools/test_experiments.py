@@ -168,18 +168,21 @@ def test_runs_with_results_are_skipped(tmp_path, capsys):
 
 
 def test_a_training_folder_started_with_other_options_is_not_resumed(tmp_path, capsys):
+    teacher_a, teacher_b = str(tmp_path / 'teacher_a.pth'), str(tmp_path / 'teacher_b.pth')
+    for path in (teacher_a, teacher_b):
+        open(path, 'wb').close()
     args = ['3', '--seeds', '0', '--iters', '10', '--only', 'uniform', '--out-dir', str(tmp_path)]
-    run, = run_ablation.plan('3', [0], 10, str(tmp_path), 'mbv2', 'teacher_a.pth', 'data', [], 'uniform')
+    run, = run_ablation.plan('3', [0], 10, str(tmp_path), 'mbv2', teacher_a, 'data', [], 'uniform')
     # the folder was started with teacher_a: its command is kept there
     run_ablation.check_train_options(run)
     kept = json.loads(open(osp.join(run.train_dir, run_ablation.OPTIONS_FILE)).read())['command']
-    assert 'model.teacher_ckpt=teacher_a.pth' in kept
+    assert f'model.teacher_ckpt={teacher_a}' in kept
     run_ablation.check_train_options(run)  # the same command resumes
     # another teacher maps to the same folder, and is refused before anything is trained
-    assert run_ablation.main(args + ['--teacher-ckpt', 'teacher_b.pth', '--data-root', 'data']) == 1
+    assert run_ablation.main(args + ['--teacher-ckpt', teacher_b, '--data-root', 'data']) == 1
     err = capsys.readouterr().err
     assert err.startswith('error: ') and osp.join(run.train_dir, run_ablation.OPTIONS_FILE) in err
-    assert 'teacher_a.pth' in err and '--out-dir' in err
+    assert teacher_a in err and '--out-dir' in err
     assert not (tmp_path / 'iters10' / 'table3' / 'uniform_sampling' / 'seed0_test').exists()
 
 
@@ -190,3 +193,12 @@ def test_a_row_that_restates_the_config_shares_its_training():
     assert Config.fromfile(osp.join(ROOT, DISTILL_MBV2)).model.distill_losses.loss_repr.omega == 0.9
     assert dirs['omega 0.9'] == table1.train_dir  # the configs' own omega: table 1's training
     assert len({dirs[f'omega {w}'] for w in ('0.0', '0.5', '1.0')} | {table1.train_dir}) == 4
+
+
+def test_a_missing_teacher_checkpoint_stops_before_any_training(tmp_path, capsys):
+    missing = str(tmp_path / 'no_teacher.pth')
+    assert run_ablation.main(['3', '--seeds', '0', '--iters', '10', '--out-dir', str(tmp_path / 'out'),
+                              '--teacher-ckpt', missing]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and missing in err and '3 distilled run(s)' in err
+    assert not (tmp_path / 'out').exists()  # nothing was trained or written

@@ -336,6 +336,13 @@ def main(argv=None) -> int:
                 args.teacher_ckpt, args.data_root, args.cfg_options, args.only)
     if not runs:
         raise UserError(f'--only {args.only!r} matches no variant of table {args.table}')
+    teacher = args.teacher_ckpt or default_teacher_ckpt()
+    to_distill = [r for r in runs if r.train_cmd and 'distill_' in r.variant.config
+                  and not osp.isfile(r.result) and not osp.isfile(r.checkpoint)]
+    if to_distill and not args.dry_run and not osp.isfile(osp.join(ROOT, teacher)):
+        raise UserError(f'teacher checkpoint {teacher} does not exist ({len(to_distill)} distilled run(s) '
+                        'need it): train the teacher first (tools/experiments/README.md) or pass '
+                        '--teacher-ckpt')
     baseline = osp.join(args.out_dir, f'iters{args.iters}', 'copy_first_mask.json')
     done: Dict[str, bool] = {}
     for run in runs:
