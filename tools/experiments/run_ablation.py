@@ -91,6 +91,11 @@ class Variant:
     checkpoint: Optional[str] = None
 
     @property
+    def distilled(self) -> bool:
+        """Whether the row trains a student from the teacher (a ``distill_*`` config)."""
+        return osp.basename(self.config).startswith('distill_')
+
+    @property
     def slug(self) -> str:
         keep = ''.join(c if c.isalnum() or c in '.-' else '_' for c in self.name)
         return '_'.join(filter(None, keep.split('_')))
@@ -202,7 +207,6 @@ def plan(table: str, seeds: List[int], iters: int, out_dir: str, student: str, t
         if only and only not in variant.slug:
             continue
         variant = dataclasses.replace(variant, options=changed_options(variant.config, variant.options))
-        distilled = 'distill_' in osp.basename(variant.config)
         common = data_options(data_root) + list(extra)
         for seed in ([None] if variant.checkpoint else seeds):
             tag = 'recipe' if seed is None else seed  # a tested-only row keeps its recipe's seed
@@ -211,8 +215,8 @@ def plan(table: str, seeds: List[int], iters: int, out_dir: str, student: str, t
             if variant.checkpoint:
                 checkpoint, train_cmd = variant.checkpoint, []
             else:
-                options = [f'randomness.seed={seed}'] + schedule_options(iters, distilled)
-                if distilled and teacher_ckpt:
+                options = [f'randomness.seed={seed}'] + schedule_options(iters, variant.distilled)
+                if variant.distilled and teacher_ckpt:
                     options.append(f'model.teacher_ckpt={teacher_ckpt}')
                 options += list(variant.options) + common
                 key = hashlib.sha1(' '.join(variant.options).encode()).hexdigest()[:8]
@@ -337,7 +341,7 @@ def main(argv=None) -> int:
     if not runs:
         raise UserError(f'--only {args.only!r} matches no variant of table {args.table}')
     teacher = args.teacher_ckpt or default_teacher_ckpt()
-    to_distill = [r for r in runs if r.train_cmd and 'distill_' in r.variant.config
+    to_distill = [r for r in runs if r.train_cmd and r.variant.distilled
                   and not osp.isfile(r.result) and not osp.isfile(r.checkpoint)]
     if to_distill and not args.dry_run and not osp.isfile(osp.join(ROOT, teacher)):
         raise UserError(f'teacher checkpoint {teacher} does not exist ({len(to_distill)} distilled run(s) '
