@@ -65,7 +65,8 @@ STAMP_FILE="$CACHE/../install-$STAMP_KEY.stamp"
 STAMP_VALUE="$(cat setup.py requirements/*.txt | sha1sum | cut -c1-40) $REPO_ROOT"
 
 verify() {
-  "$PYTHON" - <<'PY'
+  # from outside the checkout, so that the import proves the install, not the current folder
+  (cd / && MOBILEVOS_REPO="$REPO_ROOT" "$PYTHON" - <<'PY'
 import importlib.metadata as md
 import os, sys
 want = {'torch': '2.13.0', 'mmcv': '2.1.0', 'mmengine': '0.10.7', 'mmsegmentation': '1.2.2'}
@@ -77,8 +78,12 @@ import mobilevos, mmseg.models  # noqa: E401,F401
 from mmcv.ops import point_sample  # noqa: F401
 import onnx, onnxruntime, coremltools  # noqa: E401,F401
 here = os.path.realpath(os.path.dirname(mobilevos.__file__))
+want = os.path.realpath(os.path.join(os.environ['MOBILEVOS_REPO'], 'mobilevos'))
+if here != want:
+    sys.exit(f'mobilevos is installed from {here}, not from this checkout ({want})')
 print(f'      mobilevos {mobilevos.__version__} from {here}')
 PY
+  )
 }
 
 if [[ "${MOBILEVOS_FORCE:-0}" != 1 && -f "$STAMP_FILE" && "$(cat "$STAMP_FILE")" == "$STAMP_VALUE" ]]; then
