@@ -120,10 +120,15 @@ def load_checkpoint_file(filename: PathLike,
         with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises pickle.UnpicklingError with a long text
-        if 'weights_only' not in str(err) and 'Unsupported global' not in str(err):
+        # every failure of the safe unpickler mentions weights_only (random bytes too): only a refused
+        # global means a readable file with objects that safe loading will not build
+        if 'Unsupported global' not in str(err):
+            unpickler = re.search(r'WeightsUnpickler error:\s*(\S[^\n]*)', str(err))
+            first = (str(err).splitlines() or [''])[0].split('. ')[0]
+            detail = unpickler.group(1) if unpickler else f'{type(err).__name__}: {first}'.rstrip(': ')
             raise CheckpointReadError(
                 f'cannot read checkpoint {filename}: it is truncated, corrupt or not a PyTorch checkpoint '
-                f'({str(err).splitlines()[0].split(". ")[0][:160]}). Copy or download it again.') from err
+                f'({detail[:160]}). Copy or download it again.') from err
         refused = re.search(r'Unsupported global: GLOBAL (\S+)', str(err))
         what = f'the global {refused.group(1)}' if refused else str(err).strip().splitlines()[-1]
         raise UnsafeCheckpointError(

@@ -11,7 +11,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from mobilevos.engine import AtomicLocalBackend
 from mobilevos.engine.hooks.weights_only_checkpoint_hook import (WeightsOnlyCheckpointHook,
                                                                  history_buffer_to_plain)
-from mobilevos.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file, save_checkpoint_atomic
+from mobilevos.utils.checkpoint import (CheckpointReadError, UnsafeCheckpointError, load_checkpoint_file,
+                                       save_checkpoint_atomic)
 
 
 class _Payload:
@@ -48,6 +49,18 @@ def test_refuses_raw_history_buffer(tmp_path):
     torch.save({'message_hub': {'log_scalars': {'loss': buffer}}}, path)
     with pytest.raises(UnsafeCheckpointError, match='HistoryBuffer'):
         load_checkpoint_file(path)
+
+
+@pytest.mark.parametrize('content', [b'hello\n', bytes(range(256)) * 4])
+def test_file_that_is_not_a_checkpoint_is_not_called_unsafe(tmp_path, content):
+    # torch's safe loader mentions weights_only in every failure; only a refused global is "unsafe",
+    # and the message must not advise unsafe loading for a file that is simply not a checkpoint
+    path = tmp_path / 'notes.pth'
+    path.write_bytes(content)
+    with pytest.raises(CheckpointReadError) as info:
+        load_checkpoint_file(path)
+    assert not isinstance(info.value, UnsafeCheckpointError)
+    assert str(path) in str(info.value) and 'weights_only=False' not in str(info.value)
 
 
 def test_missing_file_is_named(tmp_path):
