@@ -27,8 +27,9 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mobilevos.apis import (BACKENDS, build_runner, build_segmenter, check_backend_args,  # noqa: E402
                             prepare_test_config)
 from mobilevos.engine.loops import unwrap_vos_network  # noqa: E402
-from mobilevos.utils.cli import (UserError, add_runner_arguments, config_keys_in_errors,  # noqa: E402
+from mobilevos.utils.cli import (add_runner_arguments, config_keys_in_errors,  # noqa: E402
                                  parse_runner_args, tool_main)
+from mobilevos.utils.config import read_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -55,9 +56,7 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     check_backend_args(args.backend, args.deploy_dir, args.precision)  # before any work
-    if not osp.isfile(args.config):
-        raise UserError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg = prepare_test_config(cfg, args.config, args.checkpoint, work_dir=args.work_dir,
                               launcher=args.launcher, cfg_options=args.cfg_options)
     for key, value in (('out_dir', args.out), ('show_dir', args.show_dir), ('memory', args.memory),
@@ -65,7 +64,8 @@ def main(argv=None) -> int:
         if value is not None:
             cfg.test_cfg[key] = value
     _route_youtube_submission(cfg, args.out)
-    runner = build_runner(cfg, verbose=args.verbose)
+    with config_keys_in_errors(cfg):  # a type= that no registry holds: name the config
+        runner = build_runner(cfg, verbose=args.verbose)
     # the checkpoint goes strictly into the runner's network (the student of a distiller), built once
     network = unwrap_vos_network(runner.model)
     segmenter = build_segmenter(cfg, args.checkpoint, backend=args.backend, deploy_dir=args.deploy_dir,

@@ -20,11 +20,12 @@ import sys
 # Make `projects.*` plugins importable when run from a checkout.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 from mobilevos.apis import prepare_train_config, build_runner  # noqa: E402
-from mobilevos.utils.cli import (UserError, add_runner_arguments, config_keys_in_errors,  # noqa: E402
+from mobilevos.utils.cli import (add_runner_arguments, config_keys_in_errors,  # noqa: E402
                                  parse_runner_args, tool_main)
+from mobilevos.utils.config import read_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -53,9 +54,7 @@ def parse_args(argv=None):
 @tool_main
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise UserError(f'config file {args.config} does not exist')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     cfg = prepare_train_config(cfg,
                                config_path=args.config,
                                work_dir=args.work_dir,

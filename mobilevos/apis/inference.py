@@ -14,7 +14,6 @@ Configs are Python files and are executed: only use configs you trust.
 Checkpoints are read with ``weights_only=True``.
 """
 import os
-import os.path as osp
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -26,6 +25,8 @@ from mmengine.utils import import_modules_from_strings
 from mobilevos.deploy.runtime import ExportedNetwork, load_runtime
 from mobilevos.registry import MODELS
 from mobilevos.utils.checkpoint import STUDENT_PREFIX, load_weights
+from mobilevos.utils.cli import config_keys_in_errors
+from mobilevos.utils.config import check_device, read_config
 
 if TYPE_CHECKING:
     from mobilevos.inference import VideoInferencer
@@ -96,12 +97,11 @@ def init_model(config: ConfigLike,
     if isinstance(config, Config):
         cfg = config
     else:
-        if not osp.isfile(source):
-            raise FileNotFoundError(f'config file {source} does not exist')
-        cfg = Config.fromfile(source)
+        cfg = read_config(source)
     if 'custom_imports' in cfg:
         import_modules_from_strings(**cfg['custom_imports'])
-    network = MODELS.build(network_config(cfg, source))
+    with config_keys_in_errors(cfg):  # an unregistered type=: name the config
+        network = MODELS.build(network_config(cfg, source))
     if checkpoint is not None:
         load_network_weights(network, checkpoint)
     network.to(device)
@@ -118,6 +118,7 @@ def check_backend_args(backend: str = 'torch',
     Raises:
         ValueError: an unknown backend; ``onnxruntime`` or ``litert`` without ``deploy_dir``
             or on a non-CPU device; ``deploy_dir`` or ``precision`` with ``torch``.
+        UserError: a device that is not a torch device name, or not on this machine.
     """
     if backend not in BACKENDS:
         raise ValueError(f'backend {backend!r} is not one of {list(BACKENDS)}')
@@ -125,11 +126,12 @@ def check_backend_args(backend: str = 'torch',
         if not deploy_dir:
             raise ValueError(f'backend {backend} needs --deploy-dir (deploy_dir: a folder written by '
                              'tools/deploy.py)')
-        if torch.device(device).type != 'cpu':
+        if str(device).split(':')[0] != 'cpu':
             raise ValueError(f'backend {backend} runs on the CPU; got device {device}')
     elif deploy_dir is not None or precision is not None:
         raise ValueError('--deploy-dir and --precision (deploy_dir, precision) need --backend onnxruntime '
                          'or litert')
+    check_device(device)
 
 
 def build_segmenter(config: ConfigLike,

@@ -31,6 +31,7 @@ from mmengine.config import Config
 from mobilevos.inference.memory_spec import parse_memory
 from mobilevos.models.vos.steps import AGGREGATE, DECODE, ENCODE_KEY, ENCODE_VALUE, GRAPH_NAMES, READ_MEMORY
 from mobilevos.registry import MEMORY
+from mobilevos.utils.config import read_config
 
 from .errors import DeployConfigError
 
@@ -203,10 +204,8 @@ def parse_deploy_config(cfg: Union[str, Config, dict]) -> DeployConfig:
         FileNotFoundError: the file does not exist.
     """
     if isinstance(cfg, str):
-        if not osp.isfile(cfg):
-            raise FileNotFoundError(f'deploy config {cfg} does not exist')
         path = cfg
-        cfg = Config.fromfile(cfg)
+        cfg = read_config(cfg, what='deploy config')
     else:
         path = getattr(cfg, 'filename', None) or '<dict>'
     missing = [k for k in ('ir_config', 'codebase_config', 'backend_config') if k not in cfg]

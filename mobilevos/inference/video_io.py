@@ -60,7 +60,9 @@ def _frame_errors(path: PathLike) -> Iterator[None]:
     except FileNotFoundError as err:
         raise InferenceInputError(f'frame {path} is missing (no such file, or a broken link)') from err
     except OSError as err:
-        raise InferenceInputError(f'frame {path} cannot be read: {err}') from err
+        # read_frame's own messages name the frame already
+        message = str(err) if str(path) in str(err) else f'frame {path} cannot be read: {err}'
+        raise InferenceInputError(message) from err
 
 
 def frame_size(path: PathLike) -> Tuple[int, int]:

@@ -16,6 +16,12 @@ raises for bad input and whose text names the file or value: ``OSError``
 (missing, existing, unreadable or wrong-kind files; Python's own carry the file
 name) and ``ValueError`` (bad values and file contents). A bug that raises one
 of these is reported in one line too; ``--debug`` then shows where it came from.
+A user error raised in a DataLoader worker (a bad frame while training) is
+reported the same way: PyTorch re-raises it with the worker's traceback in its
+text, and :func:`error_message` keeps only the message. A config that cannot
+be read, or whose ``type=`` no registry holds, is a :class:`ConfigError`
+naming the file (:func:`mobilevos.utils.config.read_config`,
+:func:`config_keys_in_errors`).
 
 Usage in a tool::
 
@@ -37,6 +43,7 @@ Usage in a tool::
 import contextlib
 import functools
 import os
+import re
 import sys
 from argparse import ArgumentParser, Namespace
 from collections.abc import Mapping
@@ -63,8 +70,18 @@ class MissingDataError(UserError, FileNotFoundError):
         self.path = path
 
 
+class ConfigError(UserError, ValueError):
+    """A config file that cannot be read, or that names a component no registry holds (the file is named)."""
+
+
 #: Exceptions a tool reports as ``error: ...`` (exit 1, no traceback) unless ``--debug`` is given.
 USER_ERRORS = (UserError, OSError, ValueError)
+
+#: How mmengine's registries say that a config's ``type=`` names nothing registered (a ``KeyError``).
+_NOT_REGISTERED = re.compile(r"([^\s'\"`]+) is not in the (\S+) registry")
+
+#: How PyTorch re-raises a DataLoader worker's exception in the main process (its traceback in the text).
+_WORKER_ERROR = re.compile(r'^Caught (\w+) in DataLoader worker process \d+')
 
 
 def keys_holding(config: Any, value: Any, prefix: str = '') -> List[str]:
@@ -91,13 +108,25 @@ def keys_holding(config: Any, value: Any, prefix: str = '') -> List[str]:
 
 @contextlib.contextmanager
 def config_keys_in_errors(config: Any) -> Iterator[None]:
-    """Add to a :class:`MissingDataError` raised inside the block the config keys that name the missing path.
+    """Name the config's keys or file in the user errors raised inside the block.
 
-    Tools that run a config wrap the run in this, so that "data_root
-    data/DAVIS does not exist" also says which key to set with ``--cfg-options``.
+    Tools that build and run a config wrap that in this block:
+
+    - a :class:`MissingDataError` ("data_root data/DAVIS does not exist") also
+      says which key to set with ``--cfg-options``;
+    - a registry's ``KeyError`` (a ``type=`` that nothing registered) becomes a
+      :class:`ConfigError` naming the config file and what to check.
     """
     try:
         yield
+    except KeyError as err:
+        missing = _NOT_REGISTERED.search(str(err))
+        if missing is None:
+            raise
+        filename = getattr(config, 'filename', None) or 'the config'
+        raise ConfigError(
+            f'{filename}: type {missing.group(1)} is not in the {missing.group(2)} registry: check its '
+            'spelling, or import the module that registers it (custom_imports in the config)') from err
     except MissingDataError as err:
         keys = keys_holding(config.to_dict() if hasattr(config, 'to_dict') else config, err.path)
         # the runner reads `model` and the *_dataloader keys; other top-level variables (data_root = ...,
@@ -153,7 +182,42 @@ def error_message(err: BaseException) -> str:
     """
     if isinstance(err, OSError) and err.filename is not None and err.strerror:
         return f'{err.filename}: {err.strerror}'
+    worker = _worker_user_error(err)
+    if worker is not None:
+        return worker
     return str(err)
+
+
+def _user_error_names() -> set:
+    """Names of :data:`USER_ERRORS` and of every subclass of them defined so far."""
+    names, todo = set(), list(USER_ERRORS)
+    while todo:
+        cls = todo.pop()
+        if cls.__name__ not in names:
+            names.add(cls.__name__)
+            todo.extend(cls.__subclasses__())
+    return names
+
+
+def _worker_user_error(err: BaseException) -> Optional[str]:
+    """The message of a user error raised in a DataLoader worker, as PyTorch re-raises it; else ``None``.
+
+    PyTorch re-raises it in the main process with the worker's traceback in its
+    text, and as a ``RuntimeError`` when the class takes other arguments (e.g.
+    :class:`MissingDataError`). The message is the traceback's last line, less
+    the class name.
+    """
+    text = str(err)
+    caught = _WORKER_ERROR.match(text)
+    if caught is None or caught.group(1) not in _user_error_names():
+        return None
+    # the traceback ends with "<module.>Class: message", the message possibly on several lines
+    lines = text.splitlines()
+    for index in range(len(lines) - 1, 0, -1):
+        head = re.match(rf'^(?:[\w.]+\.)?{caught.group(1)}: ', lines[index])
+        if head is not None:
+            return '\n'.join([lines[index][head.end():]] + lines[index + 1:]).strip()
+    return lines[-1].strip()
 
 
 def tool_main(main: Callable[[Optional[List[str]]], Optional[int]]) -> Callable[[Optional[List[str]]], int]:
@@ -171,8 +235,8 @@ def tool_main(main: Callable[[Optional[List[str]]], Optional[int]]) -> Callable[
         args = list(sys.argv[1:] if argv is None else argv)
         try:
             status = main(args)
-        except USER_ERRORS as err:
-            if DEBUG_FLAG in args:
+        except Exception as err:  # noqa: B902 (user errors: USER_ERRORS, and their DataLoader re-raises)
+            if DEBUG_FLAG in args or not (isinstance(err, USER_ERRORS) or _worker_user_error(err)):
                 raise
             print(f'error: {error_message(err)}', file=sys.stderr)
             return 1

@@ -34,7 +34,7 @@ def test_torchrun_two_gloo_processes(tmp_path):
     seen = [json.loads((work_dir / f'rank{r}.json').read_text()) for r in (0, 1)]
     assert len(seen[0]) == len(seen[1]) == 8  # 4 iterations x batch 2
     assert not set(seen[0]) & set(seen[1]), f'ranks shared samples: {seen}'
-    weights = [torch.load(work_dir / f'rank{r}.pth') for r in (0, 1)]
+    weights = [torch.load(work_dir / f'rank{r}.pth', weights_only=True) for r in (0, 1)]
     assert weights[0].keys() == weights[1].keys()
     for key in weights[0]:
         assert torch.equal(weights[0][key], weights[1][key]), f'{key} differs between ranks'
@@ -60,7 +60,7 @@ def test_allreduce_batchnorm_equals_full_batch_batchnorm(tmp_path):
     grad_out = torch.randn(4, 3, 5, 5)
     out_path = str(tmp_path / 'r{}.pt')
     mp.spawn(_bn_worker, args=(_free_port(), x, grad_out, out_path), nprocs=2, join=True)
-    parts = [torch.load(out_path.format(r)) for r in (0, 1)]
+    parts = [torch.load(out_path.format(r), weights_only=True) for r in (0, 1)]
 
     reference = nn.BatchNorm2d(3)
     full = x.clone().requires_grad_(True)

@@ -21,6 +21,7 @@ from PIL import Image
 import tools.analysis.eval_masks as eval_tool
 import tools.deploy as deploy_tool
 import tools.infer as infer_tool
+import tools.test as test_tool
 import tools.train as train_tool
 from mobilevos.utils.io import davis_palette
 from tests.inference.synthetic_video import write_video
@@ -115,7 +116,8 @@ def test_junk_jpg(world, tmp_path, frames, capsys):
     junk = osp.join(frames, '00001.jpg')
     with open(junk, 'wb') as f:
         f.write(b'this is not a JPEG at all')
-    assert_clear_error(_infer(world, tmp_path, frames=frames), capsys, junk)
+    err = assert_clear_error(_infer(world, tmp_path, frames=frames), capsys, junk)
+    assert err.count(junk) == 1, err  # named once
 
 
 def test_frames_of_mixed_sizes(world, tmp_path, frames, capsys):
@@ -195,6 +197,31 @@ def test_missing_config(world, tmp_path, capsys):
     missing = tmp_path / 'no_config.py'
     assert_clear_error(_infer(world, tmp_path, config=str(missing)), capsys, missing)
     assert_clear_error(train_tool.main([str(missing), '--work-dir', str(tmp_path / 'work')]), capsys, missing)
+
+
+def test_config_with_a_syntax_error(world, tmp_path, capsys):
+    broken = tmp_path / 'broken.py'
+    broken.write_text('model = dict(type="STMNetwork",,)\n')
+    err = assert_clear_error(_infer(world, tmp_path, config=str(broken)), capsys, broken, 'line 1')
+    assert len(err.splitlines()) == 1
+    assert_clear_error(train_tool.main([str(broken), '--work-dir', str(tmp_path / 'work')]), capsys, broken)
+    assert_clear_error(test_tool.main([str(broken), world['checkpoint'], '--work-dir', str(tmp_path / 'w2')]),
+                       capsys, broken)
+
+
+def test_config_with_an_unregistered_type(world, tmp_path, capsys):
+    misspelt = tmp_path / 'misspelt.py'
+    misspelt.write_text(f'model = {TINY_MODEL!r}\n'.replace("'STMNetwork'", "'STMNetwrok'"))
+    assert 'STMNetwrok' in misspelt.read_text()
+    err = assert_clear_error(_infer(world, tmp_path, config=str(misspelt)), capsys, misspelt, 'STMNetwrok')
+    assert 'custom_imports' in err
+
+
+def test_device_that_this_machine_lacks(world, tmp_path, capsys, monkeypatch):
+    assert_clear_error(_infer(world, tmp_path, extra=('--device', 'gpu')), capsys, '--device gpu')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert_clear_error(_infer(world, tmp_path, extra=('--device', 'cuda:0')), capsys, '--device cuda:0',
+                       'CUDA is not available')
 
 
 def test_checkpoint_of_another_model_infer(world, tmp_path, capsys):

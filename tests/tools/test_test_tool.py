@@ -14,6 +14,7 @@ from PIL import Image
 
 from mobilevos.evaluation import evaluate_folders
 from mobilevos.registry import MODELS
+from mobilevos.utils.checkpoint import load_checkpoint_file
 from mobilevos.utils.io import davis_palette
 from tests.tools.vos_helpers import ROOT, TINY, data_options, make_tiny_dataset
 
@@ -65,7 +66,7 @@ def test_test_tool_prints_tables_and_writes_palette_pngs(tiny_setup):
 
 def test_checkpoint_that_does_not_match_lists_keys(tiny_setup):
     data_root, ckpt, folder = tiny_setup
-    state = torch.load(ckpt)['state_dict']
+    state = load_checkpoint_file(ckpt)['state_dict']
     state['decoder.extra.weight'] = torch.zeros(1)
     state.pop(next(iter(state)))
     bad = str(folder / 'bad.pth')

@@ -3,9 +3,11 @@ import argparse
 import os
 
 import pytest
+import torch
 
-from mobilevos.utils.cli import (MissingDataError, UserError, add_debug_argument, add_runner_arguments,
-                                 config_keys_in_errors, keys_holding, parse_runner_args, tool_main)
+from mobilevos.utils.cli import (ConfigError, MissingDataError, UserError, add_debug_argument,
+                                 add_runner_arguments, config_keys_in_errors, keys_holding, parse_runner_args,
+                                 tool_main)
 
 
 def _tool(exception=None, status=None):
@@ -84,3 +86,67 @@ def test_runner_arguments_set_local_rank_unless_the_launcher_did(monkeypatch):
     assert os.environ['LOCAL_RANK'] == '1'
     with pytest.raises(SystemExit):
         parse_runner_args(parser, ['--launcher', 'ssh'])
+
+
+class _Frames(torch.utils.data.Dataset):
+    """A dataset whose items raise ``error`` (as a bad frame does in a DataLoader worker)."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        raise self.error
+
+
+def _worker_error(error):
+    """The exception PyTorch raises in the main process for ``error`` raised in a worker."""
+    loader = torch.utils.data.DataLoader(_Frames(error), num_workers=1)
+    try:
+        next(iter(loader))
+    except Exception as err:  # noqa: B902
+        return err
+    raise AssertionError('the loader did not raise')
+
+
+@pytest.mark.parametrize('error, message', [
+    (OSError('frame a/00003.jpg cannot be decoded'), 'frame a/00003.jpg cannot be decoded'),
+    (MissingDataError('data_root d/DAVIS does not exist.\nPut the data there', 'd/DAVIS'),
+     'data_root d/DAVIS does not exist.\nPut the data there'),  # re-raised as a RuntimeError (2 args)
+])
+def test_user_errors_of_dataloader_workers_are_one_message(error, message, capsys):
+    raised = _worker_error(error)
+    assert 'Traceback' in str(raised)  # what PyTorch gives: the worker's traceback in the text
+    assert _tool(raised)([]) == 1
+    assert capsys.readouterr().err == f'error: {message}\n'
+    with pytest.raises(type(raised)):
+        _tool(raised)(['--debug'])
+
+
+def test_bugs_in_dataloader_workers_keep_the_traceback():
+    raised = _worker_error(KeyError('a bug'))
+    with pytest.raises(KeyError):
+        _tool(raised)([])
+    with pytest.raises(ZeroDivisionError):
+        _tool(_worker_error(ZeroDivisionError('a bug')))([])
+
+
+def test_unregistered_type_names_the_config(tmp_path):
+    from mmengine.config import Config
+
+    from mobilevos.registry import MODELS
+    from mobilevos.utils.setup_env import register_all_modules
+    register_all_modules()
+    path = tmp_path / 'my_model.py'
+    path.write_text("model = dict(type='NoSuchNet')\n")
+    config = Config.fromfile(str(path))
+    with pytest.raises(ConfigError) as info:
+        with config_keys_in_errors(config):
+            MODELS.build(config.model)
+    assert str(info.value).startswith(f'{path}: type NoSuchNet is not in the ')
+    assert 'custom_imports' in str(info.value)
+    with pytest.raises(KeyError):  # other KeyErrors are bugs: unchanged
+        with config_keys_in_errors(config):
+            raise KeyError('backbone')

@@ -47,6 +47,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import torch  # noqa: E402
 
 from mobilevos.utils.cli import add_debug_argument, tool_main  # noqa: E402
+from mobilevos.utils.config import check_device  # noqa: E402
 from tools.analysis.benchmark_backends import BACKENDS, onnx_export, onnx_mb  # noqa: E402
 from tools.analysis.benchmark_measure import MATMUL_N, POOL, frame_gflops, load_network  # noqa: E402
 from tools.analysis.benchmark_measure import machine_name, matmul_gflops  # noqa: E402
@@ -170,6 +171,7 @@ def check_args(args) -> Tuple[Tuple[int, int], List[int], List[str], List[Option
     """
     size = parse_size(args.size)
     frames = parse_ints(args.frames, '--frames', 2)
+    check_device(args.device)
     backends = [b.strip() for b in args.backend.split(',') if b.strip()]
     unknown = [b for b in backends if b not in BACKENDS or backends.count(b) > 1]
     if unknown or not backends:
@@ -320,7 +322,7 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     args.threads = torch.get_num_threads()
     plan = plan_rows(args, frames, backends)
-    device = torch.device(args.device)
+    device = torch.device(args.device)  # checked by check_args
     matmul = matmul_gflops(device)
     machine = f'{machine_name()}, {os.cpu_count()} logical cores, {args.threads} threads'
     if device.type == 'cuda':

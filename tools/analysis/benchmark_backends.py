@@ -11,11 +11,11 @@ import time
 from typing import Optional, Tuple
 
 import torch
-from mmengine.config import Config
 
 from mobilevos.deploy import DeployConfigError, export_network, load_runtime
 from mobilevos.deploy import META_FILE, parse_deploy_config, read_meta, weights_sha256
 from mobilevos.inference import optimize_for_inference
+from mobilevos.utils.config import read_config
 
 from tools.analysis.benchmark_measure import load_network
 
@@ -29,7 +29,7 @@ DEPLOY_CFGS = {
 }
 
 
-def build_segmenter(spec: dict, device: torch.device) -> Tuple[object, Optional[torch.nn.Module]]:
+def row_segmenter(spec: dict, device: torch.device) -> Tuple[object, Optional[torch.nn.Module]]:
     """What a row's video loop runs for ``spec['backend']``, and the eager network (``None`` for graphs).
 
     ``spec`` is a row spec of :func:`tools.analysis.benchmark_rows.run_row` (``config``,
@@ -62,7 +62,7 @@ def onnx_export(network: torch.nn.Module,
         ``(folder, '')``, or ``(None, reason)`` when the network cannot be exported
         (e.g. a growing memory: static graphs read a fixed number of frames).
     """
-    cfg = Config.fromfile(DEPLOY_CFGS[precision])
+    cfg = read_config(DEPLOY_CFGS[precision], what='deploy config')
     cfg.ir_config.input_shape = list(size)
     cfg.codebase_config.max_objects = objects
     cfg.codebase_config.memory = copy.deepcopy(network.test_memory_cfg)

@@ -19,7 +19,7 @@ import torch
 from mobilevos.deploy.verify import mean_object_iou
 from mobilevos.inference import VideoInferencer
 from mobilevos.models.vos.steps import STEP_METHODS
-from tools.analysis.benchmark_backends import build_segmenter
+from tools.analysis.benchmark_backends import row_segmenter
 from tools.analysis.benchmark_measure import StepTimer, frame_stream, module_profile, video_pool
 from tools.analysis.benchmark_stcn import peak_rss_mb
 
@@ -39,7 +39,7 @@ def run_row(spec: dict) -> dict:
     torch.set_num_threads(spec['threads'])
     size, objects, count = tuple(spec['size']), spec['objects'], spec['frames']
     device = torch.device(spec['device'])
-    segmenter, network = build_segmenter(spec, device)
+    segmenter, network = row_segmenter(spec, device)
     model = StepTimer(segmenter, device)
     inferencer = VideoInferencer(model, device=device)
     pool, ids = video_pool(size, objects, spec['seed'])

@@ -22,7 +22,8 @@ HERE = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(osp.dirname(HERE)))  # the checkout (and projects/ plugins)
 sys.path.insert(0, HERE)
 
-from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
+from mobilevos.utils.cli import (USER_ERRORS, UserError, add_debug_argument, error_message,  # noqa: E402
+                                 tool_main)
 
 DEFAULT_CONFIG = 'configs/distill_r50_to_mbv2.py'
 #: Where bash tools/quickstart.sh writes the distilled student (STUDENT_ITERS=160 by default).
@@ -65,8 +66,8 @@ def load_inferencer(args):
 
 def _error(err: BaseException) -> str:
     """The page's message for an exception: the user's mistake as it is, anything else as one line."""
-    if isinstance(err, UserError):
-        return f'**Error:** {err}'
+    if isinstance(err, USER_ERRORS):
+        return f'**Error:** {error_message(err)}'
     return f'**Unexpected error** ({type(err).__name__}): {err}'
 
 

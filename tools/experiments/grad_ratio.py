@@ -37,6 +37,7 @@ from mmengine.runner.utils import set_random_seed  # noqa: E402
 from mobilevos.models.distillers import SingleTeacherDistiller  # noqa: E402
 from mobilevos.registry import MODELS  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
+from mobilevos.utils.config import read_config  # noqa: E402
 from mobilevos.utils.setup_env import register_all_modules  # noqa: E402
 
 #: The distillation loss whose normalisation and weight are swept.
@@ -171,13 +172,11 @@ def parse_args(argv=None):
 @tool_main
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        raise UserError(f'config file {args.config} does not exist')
     if args.teacher_ckpt is not None and not osp.isfile(args.teacher_ckpt):
         raise UserError(f'--teacher-ckpt {args.teacher_ckpt} does not exist')
     if args.num_batches < 1:
         raise UserError(f'--num-batches must be >= 1, got {args.num_batches}')
-    cfg = Config.fromfile(args.config)
+    cfg = read_config(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     with config_keys_in_errors(cfg):

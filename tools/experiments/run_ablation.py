@@ -107,8 +107,8 @@ def _distill(student: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _config(config: str):
-    from mmengine.config import Config
-    return Config.fromfile(osp.join(ROOT, config))
+    from mobilevos.utils.config import read_config
+    return read_config(osp.join(ROOT, config))
 
 
 def default_teacher_ckpt() -> str:

@@ -161,7 +161,7 @@ def run_stcn(args) -> None:
     weights = osp.join(args.work_dir, 'stcn_random.pth')
     network = STCN()
     if args.dtype == 'float64' or (args.time and osp.exists(weights)):
-        network.load_state_dict(torch.load(weights))
+        network.load_state_dict(torch.load(weights, weights_only=True))
         network.eval()  # STCN() starts in train mode (random_stcn ends in eval mode)
         if args.dtype == 'float64':
             network.double()
@@ -198,15 +198,17 @@ def run_ours(args) -> None:
     sys.path.insert(0, ROOT)
     from mobilevos.apis.inference import init_model
     from mobilevos.inference import VideoInferencer
+    from mobilevos.utils.io import read_mask
 
     work = args.work_dir
+    weights = osp.join(work, 'stcn_random.pth')
+    if not osp.isfile(weights):
+        sys.exit(f'error: {weights} does not exist: run the stcn step first (in STCN\'s environment) '
+                 'with the same --work-dir')
     converted = osp.join(work, 'stcn_random_converted.pth')
-    subprocess.run([
-        sys.executable,
-        osp.join(ROOT, 'tools', 'model_converters', 'stcn2mobilevos.py'),
-        osp.join(work, 'stcn_random.pth'), converted
-    ],
-                   check=True)
+    converter = osp.join(ROOT, 'tools', 'model_converters', 'stcn2mobilevos.py')
+    if subprocess.run([sys.executable, converter, weights, converted]).returncode != 0:
+        sys.exit(1)  # the converter printed its error
     memory = None
     if args.no_last:
         memory = dict(type='InfiniteMemory', mem_every=5, top_k=20, include_last=False)
@@ -228,7 +230,7 @@ def run_ours(args) -> None:
     ours = np.stack(probs, axis=1)  # (K+1, T, H, W)
     stcn = np.load(osp.join(work, f'stcn_prob_{args.dtype}.npy'))
     diff = np.abs(stcn - ours).max(axis=(0, 2, 3))  # per frame
-    ours_ids = np.stack([np.array(Image.open(f)) for f in summary.mask_files])
+    ours_ids = np.stack([read_mask(f) for f in summary.mask_files])
     differing = stcn.argmax(0) != ours_ids
     ranked = np.sort(stcn, axis=0)
     margin = (ranked[-1] - ranked[-2])[differing]
@@ -242,10 +244,11 @@ def run_ours(args) -> None:
 
 def time_ours(args, inferencer) -> None:
     """Time ``VideoInferencer.propagate`` over the video's frames, read into RAM first."""
+    from mobilevos.utils.io import read_frame, read_mask
     folder = osp.join(args.work_dir, 'video')
-    frames = [np.array(Image.open(osp.join(folder, 'frames', name)))
-              for name in sorted(os.listdir(osp.join(folder, 'frames')))]
-    annotation = np.array(Image.open(osp.join(folder, '00000.png')))
+    names = sorted(os.listdir(osp.join(folder, 'frames')))
+    frames = [read_frame(osp.join(folder, 'frames', name)) for name in names]
+    annotation = read_mask(osp.join(folder, '00000.png'))
     start, cpu_start = time.perf_counter(), time.process_time()
     with profiled(args.profile) as profile:
         ids = [result.ids for result in inferencer.propagate(frames, {0: annotation}, len(frames))]

@@ -19,6 +19,8 @@ import subprocess
 import sys
 from typing import Dict, List, Optional
 
+from mobilevos.utils.cli import UserError, add_debug_argument, tool_main
+
 CONFIG_DIR = osp.join('projects', 'depth_distill', 'configs')
 CONFIGS = ('student_mbv2_synthetic-depth', 'distill_r18_to_mbv2_ckd-w0.9_synthetic-depth',
            'distill_r18_to_mbv2_ckd-w1.0_synthetic-depth', 'distill_r18_to_mbv2_feat-mse_synthetic-depth')
@@ -51,6 +53,7 @@ def table(rows: Dict[str, List[Dict[str, float]]]) -> str:
     return '\n'.join(lines)
 
 
+@tool_main
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -58,7 +61,12 @@ def main(argv=None) -> None:
     parser.add_argument('--work-root', default=osp.join('work_dirs', 'depth_distill'))
     parser.add_argument('--summarize-only', action='store_true', help='do not train; tabulate finished runs')
     parser.add_argument('--cfg-options', nargs='*', default=[], help='passed on to tools/train.py')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
+    missing = [name for name in args.configs if not osp.isfile(osp.join(CONFIG_DIR, f'{name}.py'))]
+    if missing:
+        raise UserError(f'--configs: no {", ".join(osp.join(CONFIG_DIR, n + ".py") for n in missing)} '
+                        f'(run from the repository root; the configs are {", ".join(CONFIGS)})')
     env = dict(os.environ, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
     rows: Dict[str, List[Dict[str, float]]] = {}
     for seed in args.seeds:  # seed-major: an interrupted sweep still has whole seeds
@@ -71,7 +79,9 @@ def main(argv=None) -> None:
                     f'randomness.seed={seed}', *args.cfg_options
                 ]
                 print(' '.join(command), flush=True)
-                subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+                if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+                    raise UserError(f'training {name}.py (seed {seed}) failed: see its error above and the '
+                                    f'log in {work_dir}; rerun this command to go on (finished runs are skipped)')
             metrics = run_metrics(work_dir)
             if metrics is not None:
                 rows.setdefault(name, []).append(metrics)
@@ -80,4 +90,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())
