@@ -78,9 +78,9 @@ import mobilevos, mmseg.models  # noqa: E401,F401
 from mmcv.ops import point_sample  # noqa: F401
 import onnx, onnxruntime, coremltools  # noqa: E401,F401
 here = os.path.realpath(os.path.dirname(mobilevos.__file__))
-want = os.path.realpath(os.path.join(os.environ['MOBILEVOS_REPO'], 'mobilevos'))
-if here != want:
-    sys.exit(f'mobilevos is installed from {here}, not from this checkout ({want})')
+checkout = os.path.realpath(os.path.join(os.environ['MOBILEVOS_REPO'], 'mobilevos'))
+if here != checkout:
+    sys.exit(f'mobilevos is installed from {here}, not from this checkout ({checkout})')
 print(f'      mobilevos {mobilevos.__version__} from {here}')
 PY
   )

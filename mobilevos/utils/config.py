@@ -39,8 +39,9 @@ def read_config(path: str, what: str = 'config file') -> Config:
 def check_device(device: str, option: str = '--device') -> torch.device:
     """The :class:`torch.device` named by ``device``, or a :class:`UserError` naming ``option``.
 
-    Refused: a name torch does not parse (``'gpu'``), and a CUDA device where
-    CUDA is not available or the index is out of range.
+    Refused: a name torch does not parse (``'gpu'``), a type other than cpu,
+    cuda and mps, a CUDA device where CUDA is not available or the index is out
+    of range, and mps where MPS is not available.
     """
     try:
         parsed = torch.device(device)
@@ -51,8 +52,9 @@ def check_device(device: str, option: str = '--device') -> torch.device:
             raise UserError(f'{option} {device}: CUDA is not available on this machine; use {option} cpu')
         if parsed.index is not None and parsed.index >= torch.cuda.device_count():
             raise UserError(f'{option} {device}: this machine has {torch.cuda.device_count()} CUDA device(s)')
-    elif parsed.type not in ('cpu', 'mps'):
-        raise UserError(f'{option} {device}: only cpu and cuda devices are supported')
-    elif parsed.type == 'mps' and not torch.backends.mps.is_available():
-        raise UserError(f'{option} {device}: MPS is not available on this machine; use {option} cpu')
+    elif parsed.type == 'mps':
+        if not torch.backends.mps.is_available():
+            raise UserError(f'{option} {device}: MPS is not available on this machine; use {option} cpu')
+    elif parsed.type != 'cpu':
+        raise UserError(f'{option} {device}: only cpu, cuda and mps devices are supported')
     return parsed

@@ -39,7 +39,7 @@ def test_check_device(monkeypatch):
     assert check_device('cpu') == torch.device('cpu')
     with pytest.raises(UserError, match='--device gpu: not a torch device name'):
         check_device('gpu')
-    with pytest.raises(UserError, match='device meta: only cpu and cuda'):
+    with pytest.raises(UserError, match='device meta: only cpu, cuda and mps'):
         check_device('meta', option='device')
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     with pytest.raises(UserError, match='--device cuda:0: CUDA is not available on this machine; use --device'):
