@@ -56,12 +56,12 @@ def test_shorter_schedules_scale_the_lr_step_and_warm_up(capsys):
 
 
 def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
-    expected = {'2': 12 + 4 + 1, '3': 3, '4': 2}
+    expected = {'2': 12 + 4 + 1, '3': 4, '4': 2}
     register_all_modules()
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)  # as tools/train.py parses them
     distill = Config.fromfile(osp.join(ROOT, DISTILL_MBV2))
-    checked = dict(normalizer=0, omega=0, none=0, sampler=0, clips=0)
+    checked = dict(normalizer=0, omega=0, none=0, sampler=0, every=0, clips=0)
     for table, count in expected.items():
         runs = _dry_run(capsys, table, '--seeds', '0')
         assert len(runs) == count
@@ -71,12 +71,17 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
             cfg = copy.deepcopy(distill)
             cfg.merge_from_dict(parser.parse_args(['--cfg-options'] + options).cfg_options)
             loss = MODELS.build(cfg.model.distill_losses.loss_repr)  # an unknown option fails here
-            if 'random sampling' in header or 'uniform sampling' in header:
-                kind = 'Random' if 'random' in header else 'UniformGrid'
-                assert type(loss.sampler).__name__ == f'{kind}PixelSampler'
-                assert loss.sampler.num_samples == 1024
-                checked['sampler'] += 1
             row = header.split(' | ')[1]
+            side = cfg.train_dataloader.dataset.pipeline[0].size[0] // 4  # the stride-4 decoder map's side
+            if ' sampling, ' in row:  # fewer pixels than the decoder map holds: a real sample
+                kind = {'random': 'Random', 'uniform': 'UniformGrid', 'boundary': 'Boundary'}[row.split()[0]]
+                assert type(loss.sampler).__name__ == f'{kind}PixelSampler'
+                assert loss.sampler.num_samples == run_ablation.SAMPLED_PIXELS < side * side
+                checked['sampler'] += 1
+            if row.startswith('every pixel'):  # the configs' sampler asks for the whole map at this size
+                assert type(loss.sampler).__name__ == 'BoundaryPixelSampler'
+                assert loss.sampler.num_samples >= side * side
+                checked['every'] += 1
             if row.startswith('normalizer '):  # e.g. 'normalizer num_pairs, weight 1000'
                 norm, weight = row[len('normalizer '):].split(', weight ')
                 assert (loss.normalizer, loss.loss_weight) == (norm, float(weight))
@@ -90,7 +95,7 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
             if '3-frame' in header or '8-frame' in header:
                 assert cfg.train_dataloader.dataset.num_frames == int(header.split(' | ')[1][0])
                 checked['clips'] += 1
-    assert checked == dict(normalizer=12, omega=4, none=1, sampler=2, clips=2)  # every row was checked
+    assert checked == dict(normalizer=12, omega=4, none=1, sampler=3, every=1, clips=2)  # every row was checked
 
 
 def test_table5_tests_one_distilled_student_with_five_memories(capsys):
@@ -148,7 +153,7 @@ def test_make_results_reads_the_teacher_curve_across_resumed_runs(tmp_path, caps
 
 
 def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):
-    _record(tmp_path, '3', 'random sampling', 0, 0.5, 0.5, 0.5)
+    _record(tmp_path, '3', 'random sampling, 256 pixels', 0, 0.5, 0.5, 0.5)
     assert make_results.main([str(tmp_path), '--tables', '3']) == 1
     err = capsys.readouterr().err
     assert osp.join(str(tmp_path), 'iters6000', 'copy_first_mask.json') in err and 'copy_first_mask.py' in err
@@ -156,15 +161,15 @@ def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsy
 
 def test_runs_with_results_are_skipped(tmp_path, capsys):
     root = tmp_path / 'iters6000'
-    for variant in ('boundary_sampling', 'uniform_sampling', 'random_sampling'):
-        path = root / 'table3' / variant / 'seed0.json'
+    for variant in run_ablation.table_variants('3'):
+        path = root / 'table3' / variant.slug / 'seed0.json'
         path.parent.mkdir(parents=True)
         path.write_text('{}')
     (root / 'copy_first_mask.json').write_text('{}')
     # nothing is trained or tested (no teacher, no data here): every run is done
     assert run_ablation.main(['3', '--seeds', '0', '--out-dir', str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert out.count('| done ->') == 3 and 'tools/train.py' not in out and '0 run(s) made' in out
+    assert out.count('| done ->') == 4 and 'tools/train.py' not in out and '0 run(s) made' in out
 
 
 def test_a_training_folder_started_with_other_options_is_not_resumed(tmp_path, capsys):
@@ -183,7 +188,8 @@ def test_a_training_folder_started_with_other_options_is_not_resumed(tmp_path, c
     err = capsys.readouterr().err
     assert err.startswith('error: ') and osp.join(run.train_dir, run_ablation.OPTIONS_FILE) in err
     assert teacher_a in err and '--out-dir' in err
-    assert not (tmp_path / 'iters10' / 'table3' / 'uniform_sampling' / 'seed0_test').exists()
+    assert run.variant.slug.startswith('uniform_sampling')
+    assert not (tmp_path / 'iters10' / 'table3' / run.variant.slug / 'seed0_test').exists()
 
 
 def test_a_row_that_restates_the_config_shares_its_training():
@@ -200,5 +206,5 @@ def test_a_missing_teacher_checkpoint_stops_before_any_training(tmp_path, capsys
     assert run_ablation.main(['3', '--seeds', '0', '--iters', '10', '--out-dir', str(tmp_path / 'out'),
                               '--teacher-ckpt', missing]) == 1
     err = capsys.readouterr().err
-    assert err.startswith('error: ') and missing in err and '3 distilled run(s)' in err
+    assert err.startswith('error: ') and missing in err and '4 distilled run(s)' in err
     assert not (tmp_path / 'out').exists()  # nothing was trained or written

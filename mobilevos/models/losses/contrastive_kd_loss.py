@@ -4,6 +4,7 @@ from typing import Optional, Tuple, Union
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.logging import print_log
 
 from mobilevos.registry import MODELS, PIXEL_SAMPLERS
 from .utils import (RESIZE_MODES, bin_continuous_labels, check_dense, check_label_bins, resize_labels,
@@ -199,6 +200,7 @@ class ContrastiveKDLoss(nn.Module):
         self.max_block_elements = int(max_block_elements)
         self.eps = float(eps)
         self.batch_fold = batch_fold
+        self._said_unsampled = False  # the one-time warning of _check_sampling
         self.label_bins = None if label_bins is None else check_label_bins(type(self).__name__, label_bins)
         if self.label_bins is not None and 0 <= ignore_index < self.label_bins['num_bins']:
             raise ValueError(f'ContrastiveKDLoss: ignore_index={ignore_index} is one of the '
@@ -253,6 +255,7 @@ class ContrastiveKDLoss(nn.Module):
         teacher_feat = resize_map(teacher_feat, size, self.interpolation, self.align_corners)  # (B, Ct, H, W)
         labels = resize_labels(labels, size)  # (B, H, W)
         b, h, w = labels.shape
+        self._check_sampling(h, w)
 
         if self.sampler is None:
             index = torch.arange(h * w, device=labels.device).expand(b, -1)  # (B, HW)
@@ -285,6 +288,20 @@ class ContrastiveKDLoss(nn.Module):
             # Nothing to compare: a zero that keeps the graph (and DDP) happy.
             return student_feat.sum() * 0.0
         return self.loss_weight * per_frame[used].mean()
+
+    def _check_sampling(self, h: int, w: int) -> None:
+        """Warn once where the sampler asks for as many pixels as the ``h x w`` map holds, or more.
+
+        It then returns every pixel, so boundary, grid and random sampling all give the loss of
+        ``sampler=None``: a sampler ablation at that size compares runs of the same loss.
+        """
+        wanted = getattr(self.sampler, 'num_samples', None)
+        if self._said_unsampled or wanted is None or wanted < h * w:
+            return
+        self._said_unsampled = True
+        print_log(f'{type(self).__name__}: the {type(self.sampler).__name__} asks for {wanted} pixels of a {h}x{w} '
+                  f'map ({h * w} pixels), so it returns all of them and sampling has no effect; set its '
+                  f'num_samples below {h * w} to sample', logger='current', level=30)
 
     def extra_repr(self) -> str:
         return (f'omega={self.omega}, loss_weight={self.loss_weight}, sampler={self.sampler!r}, '

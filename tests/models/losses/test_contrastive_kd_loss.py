@@ -199,6 +199,27 @@ def test_sampler_padding_is_left_out():
                           rtol=1e-10)
 
 
+@pytest.mark.parametrize('sampler', [dict(type='BoundaryPixelSampler', kernel_size=3, topup_ratio=1.0),
+                                     dict(type='UniformGridPixelSampler'), dict(type='RandomPixelSampler')])
+def test_a_sampler_asking_for_every_pixel_gives_the_unsampled_loss_and_says_so(sampler, monkeypatch):
+    # The CPU-scale recipe's case: N = H*W pixels drawn from an H x W map is no sampling at all, whatever
+    # the sampler, so its result equals sampler=None's and a warning says that sampling has no effect.
+    import mobilevos.models.losses.contrastive_kd_loss as module
+    said = []
+    monkeypatch.setattr(module, 'print_log', lambda msg, **kw: said.append((msg, kw.get('level'))))
+    student, teacher, labels = _random(b=2, h=6, w=7, seed=21)
+    every = MODELS.build(dict(type='ContrastiveKDLoss', omega=0.9, sampler=dict(sampler, num_samples=42)))
+    plain = ContrastiveKDLoss(omega=0.9)(student, teacher, labels)
+    assert torch.allclose(every(student, teacher, labels), plain, rtol=1e-10)
+    every(student, teacher, labels)
+    assert len(said) == 1 and said[0][1] == 30  # once, as a warning
+    assert '42 pixels of a 6x7 map (42 pixels)' in said[0][0] and 'num_samples below 42' in said[0][0]
+    # fewer pixels than the map: a real subset, another loss, and no warning
+    fewer = MODELS.build(dict(type='ContrastiveKDLoss', omega=0.9, sampler=dict(sampler, num_samples=20, seed=0)))
+    assert not torch.allclose(fewer(student, teacher, labels), plain, rtol=1e-6)
+    assert len(said) == 1
+
+
 def test_registered_and_bad_arguments_raise():
     assert isinstance(MODELS.build(dict(type='ContrastiveKDLoss')), ContrastiveKDLoss)
     with pytest.raises(ValueError, match='omega'):
