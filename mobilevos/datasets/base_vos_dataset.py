@@ -12,6 +12,8 @@ with an empty pipeline, ``dataset[i]`` return):
                            (semi-supervised protocol). DAVIS: ``{0: ...}`` (or, with
                            ``input_masks='first_appearance'``, the first frame of every
                            object); YouTube-VOS: the frame where each object first appears.
+                           Only the objects that first appear in a frame are input there: the
+                           PNG may hold others, which the test loop leaves out.
 ``gt_paths``               list[str | None], ``T`` entries: the ground-truth PNG of each frame,
                            None where a frame has none (YouTube-VOS valid, DAVIS test-dev).
 ``object_ids``             list[int], sorted ids of the objects to segment (as in the PNGs).

@@ -45,12 +45,24 @@ def unwrap_vos_network(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def _input_annotations(record: dict) -> Dict[int, np.ndarray]:
-    """The record's input masks as the inferencer takes them: ids, void (255) as background."""
+    """The record's input masks as the inferencer takes them: ids, void (255) as background.
+
+    Each annotation frame gives the masks of the objects that first appear there
+    (``object_first_frame``) and nothing else: the ground-truth PNG of an object's
+    first frame also holds the objects seen before it, whose masks the network
+    must find itself (the YouTube-VOS protocol; with every object in frame 0, as
+    in DAVIS, nothing is left out).
+    """
     merge = bool(record.get('merge_objects', False))
-    return {
-        int(index): void_to_background(read_mask(path, binary=merge))
-        for index, path in record['annotation_paths'].items()
-    }
+    first_frame = record.get('object_first_frame') or {}
+    annotations = {}
+    for index, path in record['annotation_paths'].items():
+        ids = void_to_background(read_mask(path, binary=merge))  # (H, W) uint8
+        if first_frame and not merge:
+            new = [obj for obj, frame in first_frame.items() if frame == int(index)]
+            ids = np.where(np.isin(ids, new), ids, 0).astype(ids.dtype)
+        annotations[int(index)] = ids
+    return annotations
 
 
 def _palette(record: dict) -> np.ndarray:

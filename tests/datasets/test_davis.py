@@ -46,6 +46,20 @@ def test_first_appearance_mode_finds_late_objects(tmp_path):
     assert official['object_ids'] == [1] and list(official['annotation_paths']) == [0]
 
 
+def test_a_late_object_is_input_alone_in_its_first_frame(tmp_path):
+    # The ground-truth PNG of frame 2 holds objects 1 and 3. The test loop inputs only object 3 there:
+    # object 1 is tracked since frame 0, and its true mask at frame 2 is for the metric, not the network.
+    from mobilevos.engine.loops import _input_annotations
+    root = make_davis(str(tmp_path), videos={'late': [[1], [1], [1, 3], [1, 3], [3]]})
+    record = DAVISDataset(root, split='val', input_masks='first_appearance')[0]
+    truth = read_mask(record['annotation_paths'][2])
+    assert set(np.unique(truth)) == {0, 1, 3}
+    inputs = _input_annotations(record)
+    assert sorted(inputs) == [0, 2]
+    np.testing.assert_array_equal(inputs[0], read_mask(record['annotation_paths'][0]))  # frame 0: all of it
+    np.testing.assert_array_equal(inputs[2], np.where(truth == 3, 3, 0))
+
+
 def test_davis2016_merges_objects_and_reads_grayscale(tmp_path):
     root = make_davis(str(tmp_path), year=2016)
     gray = os.path.join(root, 'Annotations', '480p', 'cat', '00001.png')

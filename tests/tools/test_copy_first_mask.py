@@ -1,4 +1,5 @@
-"""tools/analysis/copy_first_mask.py: a still video scores J&F 1.0, a moving one its hand-computed J."""
+"""tools/analysis/copy_first_mask.py: a still video scores J&F 1.0, a moving one its hand-computed J, a late
+object is copied from the frame where it enters."""
 import json
 import os.path as osp
 
@@ -33,7 +34,7 @@ def test_a_still_video_scores_one(tmp_path, capsys):
     out = tmp_path / 'baseline.json'
     assert main([root, '--split', 'val', '--json', str(out)]) == 0
     result = json.loads(out.read_text())
-    assert result['method'] == 'copy-first-mask'
+    assert result['method'] == 'copy-first-mask' and result['inputs'] == 'first_appearance'
     assert result['global']['J&F-Mean'] == pytest.approx(1.0)
     assert 'J&F-Mean' in capsys.readouterr().out
 
@@ -55,3 +56,27 @@ def test_a_moving_object_scores_its_overlap(tmp_path):
 def test_a_folder_that_is_not_davis_fails_naming_it(tmp_path, capsys):
     assert main([str(tmp_path / 'nowhere'), '--split', 'val']) == 1
     assert str(tmp_path / 'nowhere') in capsys.readouterr().err
+
+
+def test_a_late_object_is_copied_from_its_first_frame_over_the_earlier_copy(tmp_path):
+    # object 2 moves right from x=2; object 1 enters at frame 2, partly over object 2's frame-0 square
+    # (ids as the official rule needs them: the largest id is in frame 0)
+    root = tmp_path / 'data'
+    frames = []
+    for t, x in enumerate([2, 3, 4, 5, 6]):
+        mask = 2 * _square(x)
+        if t >= 2:
+            mask[12:16, 6:12] = 1
+            mask[5:11, 6:9] = 1  # over columns 6..8, inside object 2's frame-0 square (columns 2..7)
+        frames.append(mask)
+        write_mask(osp.join(root, 'Annotations', '480p', 'late', f'{t:05d}.png'), mask)
+    (root / 'ImageSets' / '2017').mkdir(parents=True)
+    (root / 'ImageSets' / '2017' / 'val.txt').write_text('late\n')
+    assert main([str(root), '--split', 'val', '--out', str(tmp_path / 'copies')]) == 0
+    from mobilevos.utils.io import read_mask
+    copies = [read_mask(osp.join(tmp_path, 'copies', 'late', f'{t:05d}.png')) for t in range(5)]
+    np.testing.assert_array_equal(copies[1], 2 * _square(2))  # before object 1 enters: frame 0's mask
+    expected = np.where(frames[2] == 1, 1, 2 * _square(2))  # object 1 as it entered, over the copy
+    assert (expected == 1).sum() == (frames[2] == 1).sum() and (expected == 2).any()
+    for t in (2, 3, 4):
+        np.testing.assert_array_equal(copies[t], expected)

@@ -111,11 +111,21 @@ def test_table5_tests_one_distilled_student_with_five_memories(capsys):
     assert built['unbounded'] == dict(type='InfiniteMemory', mem_every=1)
 
 
-def _record(root, table, variant, seed, jf, j, f):
-    path = root / 'iters6000' / f'table{table}' / variant.replace(' ', '_') / f'seed{seed}.json'
+def _record(root, table, variant, seed, jf, j, f, protocol=run_ablation.EVAL_PROTOCOL):
+    slug = run_ablation.Variant(variant, '').slug
+    path = root / 'iters6000' / f'table{table}' / slug / f'seed{"recipe" if seed is None else seed}.json'
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(dict(variant=variant, seed=seed, train_seconds=600.0,
+    path.write_text(json.dumps(dict(variant=variant, seed=seed, train_seconds=600.0, eval_protocol=protocol,
                                     metrics={'davis/J&F-Mean': jf, 'davis/J-Mean': j, 'davis/F-Mean': f})))
+    return path
+
+
+def _baseline(root, inputs='first_appearance'):
+    path = root / 'iters6000' / 'copy_first_mask.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({'global': {'J&F-Mean': 0.224, 'J-Mean': 0.226, 'F-Mean': 0.222},
+                                'inputs': inputs}))
+    return path
 
 
 def test_make_results_gives_mean_and_std_over_seeds_and_the_baseline_row(tmp_path):
@@ -124,8 +134,7 @@ def test_make_results_gives_mean_and_std_over_seeds_and_the_baseline_row(tmp_pat
     _record(tmp_path, '1', 'r18 alone', 0, 0.3, 0.25, 0.35)
     _record(tmp_path, '1', 'teacher STCN-R50', None, 0.7, 0.7, 0.7)  # tested once, no seed of its own
     _record(tmp_path, '5', 'latest only', 0, 0.4, 0.4, 0.4)
-    (tmp_path / 'iters6000' / 'copy_first_mask.json').write_text(
-        json.dumps({'global': {'J&F-Mean': 0.224, 'J-Mean': 0.226, 'F-Mean': 0.222}}))
+    _baseline(tmp_path)
     out, images = tmp_path / 'tables.md', tmp_path / 'images'
     assert make_results.main([str(tmp_path), '--markdown', str(out), '--images', str(images)]) == 0
     text = out.read_text()
@@ -164,8 +173,8 @@ def test_runs_with_results_are_skipped(tmp_path, capsys):
     for variant in run_ablation.table_variants('3'):
         path = root / 'table3' / variant.slug / 'seed0.json'
         path.parent.mkdir(parents=True)
-        path.write_text('{}')
-    (root / 'copy_first_mask.json').write_text('{}')
+        path.write_text(json.dumps(dict(eval_protocol=run_ablation.EVAL_PROTOCOL)))
+    _baseline(tmp_path)
     # nothing is trained or tested (no teacher, no data here): every run is done
     assert run_ablation.main(['3', '--seeds', '0', '--out-dir', str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -208,3 +217,24 @@ def test_a_missing_teacher_checkpoint_stops_before_any_training(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.startswith('error: ') and missing in err and '4 distilled run(s)' in err
     assert not (tmp_path / 'out').exists()  # nothing was trained or written
+
+
+def test_results_of_an_older_evaluation_are_tested_again_not_retrained(tmp_path, capsys):
+    stale = _record(tmp_path, '3', 'uniform sampling, 256 pixels', 0, 0.5, 0.5, 0.5, protocol=None)
+    _baseline(tmp_path)
+    runs = _dry_run(capsys, '3', '--seeds', '0', '--only', 'uniform', '--out-dir', str(tmp_path))
+    header, commands = runs[0]
+    assert '| to test again ->' in header
+    assert run_ablation.status_of(str(stale)) == 'to test again'
+    # make_results refuses the stale record, naming it and the command that tests it again
+    assert make_results.main([str(tmp_path), '--tables', '3']) == 1
+    err = capsys.readouterr().err
+    assert str(stale) in err and 'run_ablation.py 3' in err and 'without training' in err
+
+
+def test_a_baseline_of_frame_0_only_is_refused(tmp_path, capsys):
+    _record(tmp_path, '5', 'latest only', 0, 0.4, 0.4, 0.4)
+    old = _baseline(tmp_path, inputs=None)
+    assert make_results.main([str(tmp_path), '--tables', '5']) == 1
+    err = capsys.readouterr().err
+    assert str(old) in err and "frame 0's mask only" in err

@@ -1,4 +1,4 @@
-"""J&F of the no-network baseline: frame 0's ground-truth mask copied onto every frame.
+"""J&F of the no-network baseline: each object's first ground-truth mask copied onto every later frame.
 
 Examples::
 
@@ -9,8 +9,11 @@ Examples::
 ``ImageSets/<year>/<split>.txt``) or a folder of ``<sequence>/<frame>.png`` ground truth. The copies
 are written as PNGs (to ``--out``, or a temporary folder) and scored by the same code as
 ``tools/analysis/eval_masks.py`` (:func:`mobilevos.evaluation.evaluate_folders`), so the number is
-directly comparable with a model's J&F from ``tools/test.py`` on the same split. A model that does not
-beat it has learned nothing about motion.
+directly comparable with a model's J&F from ``tools/test.py`` on the same split. The baseline is given
+what a model is given: the masks of frame 0 and, for an object that enters later, its mask in the frame
+where it first appears (the YouTube-VOS protocol, which the test loop follows for such data); it pastes
+each new object over the copy from then on. Where every object is in frame 0 (DAVIS), that is frame 0's
+mask on every frame. A model that does not beat it has learned nothing about motion.
 """
 import argparse
 import json
@@ -20,12 +23,14 @@ import sys
 import tempfile
 from typing import Dict, Optional
 
+import numpy as np
+
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mobilevos.evaluation import (evaluate_folders, format_tables, list_sequences,  # noqa: E402
                                   resolve_gt_root)
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
-from mobilevos.utils.io import read_mask, write_mask  # noqa: E402
+from mobilevos.utils.io import VOID_ID, read_mask, write_mask  # noqa: E402
 
 #: The name of this baseline in results files and tables.
 BASELINE_NAME = 'copy-first-mask'
@@ -33,7 +38,7 @@ BASELINE_NAME = 'copy-first-mask'
 
 def write_copies(data_root: str, out_dir: str, split: Optional[str] = None, year: int = 2017,
                  resolution: str = '480p') -> int:
-    """Write ``<out_dir>/<sequence>/<frame>.png``: every frame holds the sequence's first mask.
+    """Write ``<out_dir>/<sequence>/<frame>.png``: each object's first mask, copied onto every later frame.
 
     Returns:
         The number of sequences written.
@@ -49,9 +54,17 @@ def write_copies(data_root: str, out_dir: str, split: Optional[str] = None, year
         if not frames:
             raise UserError(f'{seq} holds no .png mask; DATA_ROOT must be a DAVIS-format folder '
                             '(Annotations/<resolution>/<sequence>/<frame>.png)')
-        first = read_mask(osp.join(seq, frames[0]))  # (H, W) uint8 ids
+        copy = None  # (H, W) uint8 ids: the objects seen so far, each as in its first frame
+        seen = set()
         for frame in frames:
-            write_mask(osp.join(out_dir, name, frame), first)
+            ids = read_mask(osp.join(seq, frame))  # (H, W) uint8 ids
+            new = [int(i) for i in np.unique(ids) if i not in (0, VOID_ID) and int(i) not in seen]
+            if copy is None:
+                copy = np.where(np.isin(ids, new), ids, 0).astype(np.uint8)
+            elif new:
+                copy = np.where(np.isin(ids, new), ids, copy).astype(np.uint8)
+            seen.update(new)
+            write_mask(osp.join(out_dir, name, frame), copy)
     return len(names)
 
 
@@ -67,19 +80,19 @@ def copy_first_mask(data_root: str, split: Optional[str] = None, year: int = 201
 
     Returns:
         :func:`mobilevos.evaluation.summarize_results`' dict (fractions in [0, 1]) plus ``method``,
-        ``data_root`` and ``split``.
+        ``inputs`` (``'first_appearance'``: each object's first mask is copied), ``data_root`` and ``split``.
     """
     with tempfile.TemporaryDirectory(prefix='copy_first_mask_') as tmp:
         pred_dir = out_dir or tmp
         write_copies(data_root, pred_dir, split, year, resolution)
         summary = evaluate_folders(data_root, pred_dir, split=split, year=year, resolution=resolution)
-    return dict(summary, method=BASELINE_NAME, data_root=data_root, split=split)
+    return dict(summary, method=BASELINE_NAME, inputs='first_appearance', data_root=data_root, split=split)
 
 
 @tool_main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        description="J&F of copying frame 0's mask onto every frame (no network)")
+        description="J&F of copying each object's first mask onto every later frame (no network)")
     parser.add_argument('data_root', help='DAVIS-format folder (or <sequence>/<frame>.png ground truth)')
     parser.add_argument('--split', help='read the sequences from ImageSets/<year>/<split>.txt (e.g. val)')
     parser.add_argument('--year', type=int, default=2017, help='ImageSets year (default 2017)')

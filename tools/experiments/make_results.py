@@ -25,7 +25,8 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
-from tools.experiments.run_ablation import FULL_ITERS, TITLES, table_variants  # noqa: E402
+from tools.experiments.run_ablation import (EVAL_PROTOCOL, FULL_ITERS, TITLES,  # noqa: E402
+                                            baseline_is_current, table_variants)
 
 SCOPE = 'synthetic, CPU-scale'
 METRICS = (('J&F', 'davis/J&F-Mean'), ('J', 'davis/J-Mean'), ('F', 'davis/F-Mean'))
@@ -57,22 +58,34 @@ def read_json(path: str) -> dict:
 
 
 def load_table(root: str, table: str) -> Dict[str, List[dict]]:
-    """Results records of a table grouped by variant, in the table's row order."""
+    """Results records of the table's rows (run_ablation.py's variants), grouped and in the table's order.
+
+    Folders of rows the table no longer has are not read. A record scored by an older evaluation than
+    ``EVAL_PROTOCOL`` is an error naming it: rerunning its run_ablation.py command tests it again.
+    """
     groups: Dict[str, List[dict]] = {}
-    for path in sorted(glob(osp.join(root, f'table{table}', '*', 'seed*.json'))):
-        record = read_json(path)
-        if 'variant' not in record or not all(key in record.get('metrics', {}) for _, key in METRICS):
-            raise UserError(f'{path} is not a run_ablation.py results file (no variant or {METRICS[0][1]})')
-        groups.setdefault(record['variant'], []).append(record)
-    order = [v.name for v in table_variants(table)]
-    return dict(sorted(groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
+    for variant in table_variants(table):
+        for path in sorted(glob(osp.join(root, f'table{table}', variant.slug, 'seed*.json'))):
+            record = read_json(path)
+            if 'variant' not in record or not all(key in record.get('metrics', {}) for _, key in METRICS):
+                raise UserError(f'{path} is not a run_ablation.py results file '
+                                f'(no variant or {METRICS[0][1]})')
+            if record.get('eval_protocol') != EVAL_PROTOCOL:
+                raise UserError(f'{path} was scored by an older evaluation (eval_protocol '
+                                f'{record.get("eval_protocol")}, now {EVAL_PROTOCOL}); rerun its '
+                                f'run_ablation.py {table} command, which tests it again without training')
+            groups.setdefault(record['variant'], []).append(record)
+    return groups
 
 
 def load_baseline(path: str) -> dict:
     """The copy-first-mask global scores (fractions) of ``tools/analysis/copy_first_mask.py --json``."""
+    make = (f'make it with: python tools/analysis/copy_first_mask.py DATA_ROOT --split val --json {path} '
+            '(run_ablation.py writes it after its runs)')
     if not osp.isfile(path):
-        raise UserError(f'{path} does not exist; make it with: python tools/analysis/copy_first_mask.py '
-                        f'DATA_ROOT --split val --json {path} (run_ablation.py writes it after its runs)')
+        raise UserError(f'{path} does not exist; {make}')
+    if not baseline_is_current(path):
+        raise UserError(f"{path} copies frame 0's mask only (an older evaluation); {make}")
     return read_json(path)['global']
 
 

@@ -8,7 +8,8 @@ Examples::
 
 Each run trains with ``tools/train.py`` (``--cfg-options randomness.seed=S`` plus the variant's options)
 and tests its last checkpoint with ``tools/test.py``; ``<out-dir>/iters<N>/table<T>/<variant>/seed<S>.json``
-holds its scores (fractions in [0, 1]), options and times. A run whose JSON exists is skipped and a
+holds its scores (fractions in [0, 1]), options and times. A run whose JSON exists is skipped (tested
+again, not retrained, where an older evaluation scored it: ``EVAL_PROTOCOL``) and a
 training that stopped is continued with ``--resume``, so a table can span sessions: rerun the same
 command. Trainings shared by several tables (same config, options, seed and schedule) run once.
 The copy-first-mask baseline (no network) of the same val split is written to
@@ -16,8 +17,8 @@ The copy-first-mask baseline (no network) of the same val split is written to
 
 Tables (docs/results.md): 1 each student alone vs distilled (and the teacher); 2 the representation
 loss's normalisation x weight sweep, omega in {0, 0.5, 0.9, 1}, and no representation loss; 3 boundary
-vs uniform vs random pixel sampling (256 of 1024 pixels) beside every pixel; 4 distillation clips of 3 vs 8 frames; 5 test-time memory of one
-distilled student. Scores are on synthetic data at CPU scale.
+vs uniform vs random pixel sampling (256 of 1024 pixels) beside every pixel; 4 distillation clips of 3
+vs 8 frames; 5 test-time memory of one distilled student. Scores are on synthetic data at CPU scale.
 """
 import argparse
 import copy
@@ -40,6 +41,11 @@ sys.path.insert(0, ROOT)
 
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
+#: How a results JSON was scored. 2 (2026-11-28): an object that enters after frame 0 is input in its first
+#: frame alone, without the ground truth of the objects already tracked (``_input_annotations`` of
+#: mobilevos/engine/loops.py), and the copy-first-mask baseline copies each object's first mask. Results of
+#: the earlier evaluation (no field) had those objects' true masks pasted in; they are tested again.
+EVAL_PROTOCOL = 2
 CONFIGS = 'configs/cpu_scale'
 TEACHER_CONFIG = f'{CONFIGS}/stcn_r50_synthetic-128.py'
 DATA_ROOT = 'data/synthetic_davis_128'
@@ -274,13 +280,42 @@ def check_train_options(run: Run) -> None:
         json.dump(dict(command=command), handle, indent=1)
 
 
+def read_record(path: str) -> Optional[dict]:
+    """The results JSON at ``path``, or ``None`` where there is none."""
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle)
+    except (OSError, ValueError) as err:
+        raise UserError(f'{path} cannot be read ({err}); delete it to run that row again') from err
+
+
+def status_of(path: str) -> str:
+    """'done', 'to test again' (scored by an older evaluation) or 'to run'."""
+    record = read_record(path)
+    if record is None:
+        return 'to run'
+    return 'done' if record.get('eval_protocol') == EVAL_PROTOCOL else 'to test again'
+
+
+def baseline_is_current(path: str) -> bool:
+    """Whether the copy-first-mask JSON at ``path`` copies each object's first mask (``EVAL_PROTOCOL`` 2)."""
+    record = read_record(path)
+    return record is not None and record.get('inputs') == 'first_appearance'
+
+
 def execute(run: Run, iters: int) -> dict:
-    """Train (or resume) and test one run; write and return its results JSON."""
-    train_seconds = 0.0
+    """Train (or resume) and test one run; write and return its results JSON.
+
+    A run whose JSON holds an older evaluation is tested again; its training time is kept.
+    """
+    earlier = read_record(run.result)
+    train_seconds = float(earlier.get('train_seconds', 0.0)) if earlier else 0.0
     if run.train_cmd and not osp.isfile(run.checkpoint):
         check_train_options(run)
         resume = ['--resume'] if glob(osp.join(run.train_dir, 'iter_*.pth')) else []
-        train_seconds = _run(run.train_cmd + resume, osp.join(run.train_dir, 'runner.log'))
+        train_seconds += _run(run.train_cmd + resume, osp.join(run.train_dir, 'runner.log'))
     elif not osp.isfile(run.checkpoint):
         raise UserError(f'{run.variant.name}: checkpoint {run.checkpoint} does not exist; train the teacher '
                         'first (tools/experiments/README.md) or pass --teacher-ckpt')
@@ -292,6 +327,7 @@ def execute(run: Run, iters: int) -> dict:
     with open(scores[-1], encoding='utf-8') as handle:
         metrics = json.load(handle)
     record = dict(table=run.table, variant=run.variant.name, seed=run.seed, iters=iters,
+                  eval_protocol=EVAL_PROTOCOL,
                   config=run.variant.config, options=list(run.variant.options), memory=run.variant.memory,
                   checkpoint=run.checkpoint, train_seconds=round(train_seconds, 1),
                   test_seconds=round(test_seconds, 1), metrics=metrics,
@@ -346,8 +382,8 @@ def main(argv=None) -> int:
     if not runs:
         raise UserError(f'--only {args.only!r} matches no variant of table {args.table}')
     teacher = args.teacher_ckpt or default_teacher_ckpt()
-    to_distill = [r for r in runs if r.train_cmd and r.variant.distilled
-                  and not osp.isfile(r.result) and not osp.isfile(r.checkpoint)]
+    to_distill = [r for r in runs if r.train_cmd and r.variant.distilled and not osp.isfile(r.checkpoint)
+                  and status_of(r.result) != 'done']
     if to_distill and not args.dry_run and not osp.isfile(osp.join(ROOT, teacher)):
         raise UserError(f'teacher checkpoint {teacher} does not exist ({len(to_distill)} distilled run(s) '
                         'need it): train the teacher first (tools/experiments/README.md) or pass '
@@ -355,10 +391,11 @@ def main(argv=None) -> int:
     baseline = osp.join(args.out_dir, f'iters{args.iters}', 'copy_first_mask.json')
     done: Dict[str, bool] = {}
     for run in runs:
-        status = 'done' if osp.isfile(run.result) else 'to run'
+        status = status_of(run.result)
         print(f'# table {run.table} | {run.variant.name} | seed {run.seed} | {status} -> {run.result}')
         for cmd in (run.train_cmd, run.test_cmd):
-            if cmd and (args.dry_run or status != 'done'):
+            retest = status == 'to test again' and cmd is run.test_cmd
+            if cmd and (args.dry_run or status == 'to run' or retest):
                 print(shown(cmd))
         if args.dry_run or status == 'done':
             continue
@@ -366,7 +403,7 @@ def main(argv=None) -> int:
         done[run.result] = True
         jf = 100 * record['metrics']['davis/J&F-Mean']
         print(f"  J&F {jf:.1f} (train {record['train_seconds']:.0f} s, test {record['test_seconds']:.0f} s)")
-    if not osp.isfile(baseline):
+    if not baseline_is_current(baseline):
         cmd = baseline_command(args.data_root, baseline)
         print(shown(cmd))
         if not args.dry_run and osp.isdir(args.data_root):
