@@ -238,3 +238,10 @@ def test_a_baseline_of_frame_0_only_is_refused(tmp_path, capsys):
     assert make_results.main([str(tmp_path), '--tables', '5']) == 1
     err = capsys.readouterr().err
     assert str(old) in err and "frame 0's mask only" in err
+
+
+def test_test_only_trains_nothing(tmp_path, capsys):
+    _baseline(tmp_path)
+    assert run_ablation.main(['3', '--seeds', '0', '--out-dir', str(tmp_path), '--test-only']) == 0
+    out = capsys.readouterr().out
+    assert out.count('| not trained (--test-only)') == 4 and 'tools/train.py' not in out

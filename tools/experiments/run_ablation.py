@@ -373,6 +373,8 @@ def main(argv=None) -> int:
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='added to every training and test (e.g. a smaller synthetic set)')
     parser.add_argument('--dry-run', action='store_true', help='print the commands, run nothing')
+    parser.add_argument('--test-only', action='store_true',
+                        help='test the rows whose training has finished; train nothing')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.iters < 1:
@@ -384,7 +386,7 @@ def main(argv=None) -> int:
     teacher = args.teacher_ckpt or default_teacher_ckpt()
     to_distill = [r for r in runs if r.train_cmd and r.variant.distilled and not osp.isfile(r.checkpoint)
                   and status_of(r.result) != 'done']
-    if to_distill and not args.dry_run and not osp.isfile(osp.join(ROOT, teacher)):
+    if to_distill and not (args.dry_run or args.test_only) and not osp.isfile(osp.join(ROOT, teacher)):
         raise UserError(f'teacher checkpoint {teacher} does not exist ({len(to_distill)} distilled run(s) '
                         'need it): train the teacher first (tools/experiments/README.md) or pass '
                         '--teacher-ckpt')
@@ -392,6 +394,9 @@ def main(argv=None) -> int:
     done: Dict[str, bool] = {}
     for run in runs:
         status = status_of(run.result)
+        if args.test_only and run.train_cmd and not osp.isfile(run.checkpoint) and status != 'done':
+            print(f'# table {run.table} | {run.variant.name} | seed {run.seed} | not trained (--test-only)')
+            continue
         print(f'# table {run.table} | {run.variant.name} | seed {run.seed} | {status} -> {run.result}')
         for cmd in (run.train_cmd, run.test_cmd):
             retest = status == 'to test again' and cmd is run.test_cmd
