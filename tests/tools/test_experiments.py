@@ -162,7 +162,7 @@ def test_make_results_reads_the_teacher_curve_across_resumed_runs(tmp_path, caps
 
 
 def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):
-    _record(tmp_path, '3', 'random sampling, 256 pixels', 0, 0.5, 0.5, 0.5)
+    _record(tmp_path, '3', 'random sampling, 64 pixels', 0, 0.5, 0.5, 0.5)
     assert make_results.main([str(tmp_path), '--tables', '3']) == 1
     err = capsys.readouterr().err
     assert osp.join(str(tmp_path), 'iters6000', 'copy_first_mask.json') in err and 'copy_first_mask.py' in err
@@ -220,7 +220,7 @@ def test_a_missing_teacher_checkpoint_stops_before_any_training(tmp_path, capsys
 
 
 def test_results_of_an_older_evaluation_are_tested_again_not_retrained(tmp_path, capsys):
-    stale = _record(tmp_path, '3', 'uniform sampling, 256 pixels', 0, 0.5, 0.5, 0.5, protocol=None)
+    stale = _record(tmp_path, '3', 'uniform sampling, 64 pixels', 0, 0.5, 0.5, 0.5, protocol=None)
     _baseline(tmp_path)
     runs = _dry_run(capsys, '3', '--seeds', '0', '--only', 'uniform', '--out-dir', str(tmp_path))
     header, commands = runs[0]
