@@ -4,7 +4,8 @@
 #   2. trains the STCN-R50 teacher for a short schedule   (configs/stcn_r50_synthetic.py);
 #   3. distils it into the MobileNetV2 student            (configs/distill_r50_to_mbv2.py);
 #   4. tests an untrained student, the teacher and the student on the synthetic val split (J&F), and
-#      scores the no-network baseline: frame 0's mask copied onto every frame (tools/analysis/copy_first_mask.py);
+#      scores the no-network baseline: each object's first mask copied onto every later frame
+#      (tools/analysis/copy_first_mask.py);
 #   5. prints a table of J&F, parameters and speed, and writes work_dirs/quickstart/summary.json.
 #
 # The short schedules are --cfg-options here; the configs keep the paper's recipe. The student is also

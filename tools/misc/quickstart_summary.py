@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     if baseline:
         b = baseline
         print(f"{b['name']:<10} {100 * b['jf']:6.1f} {100 * b['j']:6.1f} {100 * b['f']:6.1f} {'0':>11} "
-              f"{'-':>9} {'-':>9}  no network: frame 0's mask copied onto every frame")
+              f"{'-':>9} {'-':>9}  no network: first masks copied forward")
         margins = ', '.join(f"{r['name']} {100 * (r['jf'] - b['jf']):+.1f}" for r in rows)
         print('J&F points above copy-first (a model not above it has learned nothing about motion): '
               f'{margins}.')
