@@ -225,7 +225,7 @@ def test_results_of_an_older_evaluation_are_tested_again_not_retrained(tmp_path,
     runs = _dry_run(capsys, '3', '--seeds', '0', '--only', 'uniform', '--out-dir', str(tmp_path))
     header, commands = runs[0]
     assert '| to test again ->' in header
-    assert run_ablation.status_of(str(stale)) == 'to test again'
+    assert run_ablation.status_of(run_ablation.read_record(str(stale))) == 'to test again'
     # make_results refuses the stale record, naming it and the command that tests it again
     assert make_results.main([str(tmp_path), '--tables', '3']) == 1
     err = capsys.readouterr().err

@@ -58,11 +58,10 @@ def write_copies(data_root: str, out_dir: str, split: Optional[str] = None, year
         seen = set()
         for frame in frames:
             ids = read_mask(osp.join(seq, frame))  # (H, W) uint8 ids
+            copy = np.zeros_like(ids) if copy is None else copy
             new = [int(i) for i in np.unique(ids) if i not in (0, VOID_ID) and int(i) not in seen]
-            if copy is None:
-                copy = np.where(np.isin(ids, new), ids, 0).astype(np.uint8)
-            elif new:
-                copy = np.where(np.isin(ids, new), ids, copy).astype(np.uint8)
+            if new:
+                copy = np.where(np.isin(ids, new), ids, copy)
             seen.update(new)
             write_mask(osp.join(out_dir, name, frame), copy)
     return len(names)

@@ -26,7 +26,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 from tools.experiments.run_ablation import (EVAL_PROTOCOL, FULL_ITERS, TITLES,  # noqa: E402
-                                            baseline_is_current, table_variants)
+                                            baseline_is_current, read_record, table_variants)
 
 SCOPE = 'synthetic, CPU-scale'
 METRICS = (('J&F', 'davis/J&F-Mean'), ('J', 'davis/J-Mean'), ('F', 'davis/F-Mean'))
@@ -49,14 +49,6 @@ def fmt(values: List[float]) -> str:
     return f'{mean:.1f}' if std is None else f'{mean:.1f} ± {std:.1f}'
 
 
-def read_json(path: str) -> dict:
-    try:
-        with open(path, encoding='utf-8') as handle:
-            return json.load(handle)
-    except (OSError, ValueError) as err:
-        raise UserError(f'{path} cannot be read ({err})') from err
-
-
 def load_table(root: str, table: str) -> Dict[str, List[dict]]:
     """Results records of the table's rows (run_ablation.py's variants), grouped and in the table's order.
 
@@ -66,7 +58,7 @@ def load_table(root: str, table: str) -> Dict[str, List[dict]]:
     groups: Dict[str, List[dict]] = {}
     for variant in table_variants(table):
         for path in sorted(glob(osp.join(root, f'table{table}', variant.slug, 'seed*.json'))):
-            record = read_json(path)
+            record = read_record(path)
             if 'variant' not in record or not all(key in record.get('metrics', {}) for _, key in METRICS):
                 raise UserError(f'{path} is not a run_ablation.py results file '
                                 f'(no variant or {METRICS[0][1]})')
@@ -82,11 +74,12 @@ def load_baseline(path: str) -> dict:
     """The copy-first-mask global scores (fractions) of ``tools/analysis/copy_first_mask.py --json``."""
     make = (f'make it with: python tools/analysis/copy_first_mask.py DATA_ROOT --split val --json {path} '
             '(run_ablation.py writes it after its runs)')
-    if not osp.isfile(path):
+    record = read_record(path)
+    if record is None:
         raise UserError(f'{path} does not exist; {make}')
-    if not baseline_is_current(path):
+    if not baseline_is_current(record):
         raise UserError(f"{path} copies frame 0's mask only (an older evaluation); {make}")
-    return read_json(path)['global']
+    return record['global']
 
 
 def table_markdown(table: str, groups: Dict[str, List[dict]], baseline: dict, iters: int) -> str:

@@ -282,36 +282,33 @@ def check_train_options(run: Run) -> None:
 
 
 def read_record(path: str) -> Optional[dict]:
-    """The results JSON at ``path``, or ``None`` where there is none."""
+    """The JSON file at ``path`` (a results record or the baseline), or ``None`` where there is none."""
     if not osp.isfile(path):
         return None
     try:
         with open(path, encoding='utf-8') as handle:
             return json.load(handle)
     except (OSError, ValueError) as err:
-        raise UserError(f'{path} cannot be read ({err}); delete it to run that row again') from err
+        raise UserError(f'{path} cannot be read ({err})') from err
 
 
-def status_of(path: str) -> str:
-    """'done', 'to test again' (scored by an older evaluation) or 'to run'."""
-    record = read_record(path)
+def status_of(record: Optional[dict]) -> str:
+    """'done', 'to test again' (scored by an older evaluation) or 'to run' (no results ``record``)."""
     if record is None:
         return 'to run'
     return 'done' if record.get('eval_protocol') == EVAL_PROTOCOL else 'to test again'
 
 
-def baseline_is_current(path: str) -> bool:
-    """Whether the copy-first-mask JSON at ``path`` copies each object's first mask (``EVAL_PROTOCOL`` 2)."""
-    record = read_record(path)
+def baseline_is_current(record: Optional[dict]) -> bool:
+    """Whether a copy-first-mask ``record`` copies each object's first mask (``EVAL_PROTOCOL`` 2)."""
     return record is not None and record.get('inputs') == 'first_appearance'
 
 
-def execute(run: Run, iters: int) -> dict:
+def execute(run: Run, iters: int, earlier: Optional[dict] = None) -> dict:
     """Train (or resume) and test one run; write and return its results JSON.
 
-    A run whose JSON holds an older evaluation is tested again; its training time is kept.
+    ``earlier``: the run's record from an older evaluation, which is tested again; its training time is kept.
     """
-    earlier = read_record(run.result)
     train_seconds = float(earlier.get('train_seconds', 0.0)) if earlier else 0.0
     if run.train_cmd and not osp.isfile(run.checkpoint):
         check_train_options(run)
@@ -385,8 +382,9 @@ def main(argv=None) -> int:
     if not runs:
         raise UserError(f'--only {args.only!r} matches no variant of table {args.table}')
     teacher = args.teacher_ckpt or default_teacher_ckpt()
+    records = {run.result: read_record(run.result) for run in runs}
     to_distill = [r for r in runs if r.train_cmd and r.variant.distilled and not osp.isfile(r.checkpoint)
-                  and status_of(r.result) != 'done']
+                  and status_of(records[r.result]) != 'done']
     if to_distill and not (args.dry_run or args.test_only) and not osp.isfile(osp.join(ROOT, teacher)):
         raise UserError(f'teacher checkpoint {teacher} does not exist ({len(to_distill)} distilled run(s) '
                         'need it): train the teacher first (tools/experiments/README.md) or pass '
@@ -394,7 +392,7 @@ def main(argv=None) -> int:
     baseline = osp.join(args.out_dir, f'iters{args.iters}', 'copy_first_mask.json')
     done: Dict[str, bool] = {}
     for run in runs:
-        status = status_of(run.result)
+        status = status_of(records[run.result])
         if args.test_only and run.train_cmd and not osp.isfile(run.checkpoint) and status != 'done':
             print(f'# table {run.table} | {run.variant.name} | seed {run.seed} | not trained (--test-only)')
             continue
@@ -405,11 +403,11 @@ def main(argv=None) -> int:
                 print(shown(cmd))
         if args.dry_run or status == 'done':
             continue
-        record = execute(run, args.iters)
+        record = execute(run, args.iters, records[run.result])
         done[run.result] = True
         jf = 100 * record['metrics']['davis/J&F-Mean']
         print(f"  J&F {jf:.1f} (train {record['train_seconds']:.0f} s, test {record['test_seconds']:.0f} s)")
-    if not baseline_is_current(baseline):
+    if not baseline_is_current(read_record(baseline)):
         cmd = baseline_command(args.data_root, baseline)
         print(shown(cmd))
         if not args.dry_run and osp.isdir(args.data_root):
