@@ -208,7 +208,10 @@ def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[st
         F-Recall, F-Decay), per_sequence=[dict(Sequence='<seq>_<id>',
         J-Mean, F-Mean), ...], per_video=[dict(Sequence='<seq>',
         num_objects, J-Mean, F-Mean, J&F-Mean), ...])`` with float values.
-        ``per_sequence`` is the official per-object table.
+        ``per_sequence`` is the official per-object table. ``per_frame=[dict(frame=t, objects, J-Mean,
+        F-Mean, J&F-Mean), ...]`` averages every object's score at frame ``t`` of its video (``t`` from 1:
+        the first evaluated frame), over the videos long enough to have it: how accuracy changes with
+        the distance from the first frame (J-Decay in finer steps).
 
     Raises:
         ValueError: no results.
@@ -217,6 +220,8 @@ def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[st
         raise ValueError('no sequence was evaluated')
     stats = {key: [] for key in ('JM', 'JR', 'JD', 'FM', 'FR', 'FD')}
     per_sequence, per_video = [], []
+    frame_j: List[List[np.ndarray]] = []  # [t - 1] -> per-video (N,) J at evaluated frame t
+    frame_f: List[List[np.ndarray]] = []
     for result in results:
         if isinstance(result, SequenceResult):
             result = result.__dict__
@@ -230,6 +235,12 @@ def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[st
                 'J-Mean': float(jm[index]),
                 'F-Mean': float(fm[index])
             })
+        for column in range(np.shape(result['j'])[1]):
+            if column == len(frame_j):
+                frame_j.append([])
+                frame_f.append([])
+            frame_j[column].append(np.asarray(result['j'])[:, column])
+            frame_f[column].append(np.asarray(result['f'])[:, column])
         per_video.append({
             'Sequence': result['name'],
             'num_objects': len(result['object_ids']),
@@ -247,7 +258,22 @@ def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[st
         'F-Recall': means['FR'],
         'F-Decay': means['FD'],
     }
-    return {'global': global_table, 'per_sequence': per_sequence, 'per_video': per_video}
+    per_frame = []
+    for column, (js, fs) in enumerate(zip(frame_j, frame_f)):
+        j_mean, f_mean = float(np.mean(np.concatenate(js))), float(np.mean(np.concatenate(fs)))
+        per_frame.append({
+            'frame': column + 1,
+            'objects': int(sum(len(j) for j in js)),
+            'J-Mean': j_mean,
+            'F-Mean': f_mean,
+            'J&F-Mean': (j_mean + f_mean) / 2,
+        })
+    return {
+        'global': global_table,
+        'per_sequence': per_sequence,
+        'per_video': per_video,
+        'per_frame': per_frame
+    }
 
 
 def format_tables(summary: Dict[str, object], title: str = '', percent: bool = False) -> str:

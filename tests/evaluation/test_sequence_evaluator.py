@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mobilevos.evaluation import GLOBAL_KEYS, evaluate_sequence, format_tables, summarize_results
+from mobilevos.evaluation import (GLOBAL_KEYS, SequenceResult, evaluate_sequence, format_tables,
+                                  summarize_results)
 from mobilevos.utils.io import write_mask
 from .davis_reference import ref_global, ref_sequence
 
@@ -202,3 +203,16 @@ def test_format_tables_prints_official_headers():
     assert 'J&F-Mean' in text and 'bike_3' in text
     assert f"{summary['global']['J-Mean']:.3f}" in text
     assert f"{summary['global']['J-Mean'] * 100:.1f}" in format_tables(summary, percent=True)
+
+
+def test_per_frame_averages_every_object_at_each_frame_index_over_videos_of_any_length():
+    """Hand-made scores: video a (2 objects, 3 evaluated frames), video b (1 object, 2 frames)."""
+    a = SequenceResult('a', [1, 2], j=np.array([[1.0, 0.5, 0.2], [0.8, 0.4, 0.0]]),
+                       f=np.array([[0.9, 0.5, 0.3], [0.7, 0.1, 0.1]]))
+    b = SequenceResult('b', [1], j=np.array([[0.6, 0.3]]), f=np.array([[0.2, 0.6]]))
+    rows = summarize_results([a, b])['per_frame']
+    assert [r['frame'] for r in rows] == [1, 2, 3]
+    assert [r['objects'] for r in rows] == [3, 3, 2]  # b has no third evaluated frame
+    assert [r['J-Mean'] for r in rows] == pytest.approx([0.8, 0.4, 0.1])
+    assert [r['F-Mean'] for r in rows] == pytest.approx([0.6, 0.4, 0.2])
+    assert [r['J&F-Mean'] for r in rows] == pytest.approx([0.7, 0.4, 0.15])

@@ -157,3 +157,39 @@ def test_davis2016_ground_truth_and_infer_output_need_no_option(tool, infer_setu
         result = json.load(handle)
     assert [r['Sequence'] for r in result['per_sequence']] == ['swan_1']
     assert 0.0 <= result['global']['J&F-Mean'] <= 1.0
+
+
+def test_per_frame_table_and_plot_beside_a_compared_folder(tool, folders, tmp_path, capsys):
+    gt, pred, reference = folders
+    plot = tmp_path / 'plots' / 'per_frame.png'
+    out = str(tmp_path / 'res.json')
+    perfect = tmp_path / 'perfect'
+    for name, frames in [('bear', 5), ('swan', 6)]:
+        _write(perfect / name, [np.where(f == 255, 0, f) for f in make_gt(frames)])  # void is background
+    assert tool.main(['--gt', gt, '--pred', pred, '--label', 'model', '--compare', f'perfect={perfect}',
+                      '--per-frame', '--plot', str(plot), '--json', out, '--no-progress']) == 0
+    with open(out) as handle:
+        rows = json.load(handle)['per_frame']
+    # the reference implementation's per-object J and F, averaged at each frame index over both videos
+    expected = []
+    for t in range(4):  # bear has 3 evaluated frames, swan 4
+        scores = [(js[t], fs[t]) for _, per_object in reference for js, fs in per_object.values()
+                  if t < len(js)]
+        expected.append((len(scores), np.mean([s[0] for s in scores]), np.mean([s[1] for s in scores])))
+    assert [r['objects'] for r in rows] == [e[0] for e in expected] == [6, 6, 6, 3]
+    assert [r['J-Mean'] for r in rows] == pytest.approx([e[1] for e in expected], abs=1e-6)
+    assert [r['F-Mean'] for r in rows] == pytest.approx([e[2] for e in expected], abs=1e-6)
+    printed = capsys.readouterr().out
+    table = printed[printed.index('J&F per frame index'):].splitlines()
+    assert table[1].split() == ['frame', 'objects', 'model', 'perfect']
+    assert [float(line.split()[3]) for line in table[2:6]] == [1.0] * 4  # the ground truth against itself
+    assert [float(line.split()[2]) for line in table[2:6]] == pytest.approx(
+        [r['J&F-Mean'] for r in rows], abs=1e-3)
+    with Image.open(plot) as image:
+        assert image.format == 'PNG' and image.size[0] > 100
+
+
+def test_bad_compare_spec_is_a_user_error(tool, folders, capsys):
+    gt, pred, _ = folders
+    assert tool.main(['--gt', gt, '--pred', pred, '--compare', 'label=', '--per-frame', '--no-progress']) == 1
+    assert "error: --compare 'label=': expected DIR or LABEL=DIR" in capsys.readouterr().err
