@@ -61,6 +61,7 @@ def parse_args(argv=None):
                         '(repeatable)')
     parser.add_argument('--per-frame', action='store_true', help='print J&F per frame index')
     parser.add_argument('--plot', help='write a PNG of J&F per frame index (--pred and --compare)')
+    parser.add_argument('--title', help="the plot's title (say there what the data is, e.g. synthetic)")
     add_debug_argument(parser)
     return parser.parse_args(argv)
 
@@ -161,7 +162,8 @@ def main(argv=None) -> int:
         if args.per_frame:
             print(format_per_frame(curves, args.percent))
         if args.plot:
-            plot_per_frame(curves, args.plot, title=f'J&F per frame ({args.split or osp.basename(args.gt)})')
+            plot_per_frame(curves, args.plot,
+                           title=args.title or f'J&F per frame ({args.split or osp.basename(args.gt)})')
             print(f'plot written to {args.plot}')
     return 0
 
