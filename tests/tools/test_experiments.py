@@ -7,7 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from mobilevos.inference.memory_spec import parse_memory
-from mobilevos.registry import MODELS
+from mobilevos.registry import MEMORY, MODELS
 from mobilevos.utils import register_all_modules
 from tests.tools.vos_helpers import ROOT
 from tools.experiments import make_results, run_ablation
@@ -56,7 +56,7 @@ def test_shorter_schedules_scale_the_lr_step_and_warm_up(capsys):
 
 
 def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
-    expected = {'2': 12 + 4 + 1, '3': 4, '4': 2}
+    expected = {'2': 12 + 4 + 1, '3': 4, '4': 3}
     register_all_modules()
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)  # as tools/train.py parses them
@@ -94,8 +94,14 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
                 checked['none'] += 1
             if '3-frame' in header or '8-frame' in header:
                 assert cfg.train_dataloader.dataset.num_frames == int(header.split(' | ')[1][0])
+                teacher_memory = MEMORY.build(cfg.model.teacher.train_memory)  # what its clip forward uses
+                if 'teacher with first + latest' in header:  # the control row: the student's memory
+                    assert cfg.model.teacher.train_memory == cfg.model.student.train_memory
+                    assert (teacher_memory.keep_first, teacher_memory.num_latest) == (True, 1)
+                else:
+                    assert type(teacher_memory).__name__ == 'InfiniteMemory'
                 checked['clips'] += 1
-    assert checked == dict(normalizer=12, omega=4, none=1, sampler=3, every=1, clips=2)  # every row was checked
+    assert checked == dict(normalizer=12, omega=4, none=1, sampler=3, every=1, clips=3)  # every row was checked
 
 
 def test_table5_tests_one_distilled_student_with_five_memories(capsys):
