@@ -103,15 +103,19 @@ def table_markdown(table: str, groups: Dict[str, List[dict]], baseline: dict, it
 
 
 def plot_table(table: str, groups: Dict[str, List[dict]], baseline: dict, path: str) -> None:
-    """Bars of mean J&F with the seeds' std, and the baseline as a dashed line."""
+    """Bars of mean J&F with the seeds' std (none on a single seed), each labelled with its mean and number
+    of seeds, and the baseline as a dashed line."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     names = list(groups)
     stats = [mean_std([100 * r['metrics']['davis/J&F-Mean'] for r in groups[n]]) for n in names]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.8 * len(names) + 2), 3.8))
-    errors = [s or 0.0 for _, s in stats] if any(s for _, s in stats) else None
-    ax.bar(range(len(names)), [m for m, _ in stats], yerr=errors, capsize=3)
+    errors = [float('nan') if s is None else s for _, s in stats] if any(s for _, s in stats) else None
+    bars = ax.bar(range(len(names)), [m for m, _ in stats], yerr=errors, capsize=3)
+    for bar, (mean, _), name in zip(bars, stats, names):
+        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() / 2, f'{mean:.1f}\nn={len(groups[name])}',
+                ha='center', va='center', fontsize=8, color='white')
     ax.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask (no network)')
     ax.set_xticks(range(len(names)), names, rotation=30, ha='right', fontsize=8)
     ax.set_ylabel('J&F (%)')
