@@ -44,6 +44,14 @@ def unwrap_vos_network(model: torch.nn.Module) -> torch.nn.Module:
     return student if student is not None else model
 
 
+#: How the loops feed a video's annotations, logged with every validation and test as ``eval/protocol``
+#: (so that a learning curve read from logs can tell its points apart). 2 (2026-11-28): each annotation
+#: frame inputs only the objects that first appear there (:func:`_input_annotations`). 1 (before; not
+#: logged): the whole ground-truth PNG of every annotation frame, which pasted the true masks of the
+#: objects already tracked into a late object's first frame.
+EVAL_PROTOCOL = 2
+
+
 def _input_annotations(record: dict) -> Dict[int, np.ndarray]:
     """The record's input masks as the inferencer takes them: ids, void (255) as background.
 
@@ -189,6 +197,7 @@ class VideoEvaluationLoop(BaseLoop):
         self.last_speed = dict(fps=fps, ms_per_frame=1000.0 / fps if fps else 0.0, peak_rss_mb=peak_rss_mb(),
                                frames=total_frames)
         metrics.update({f'speed/{k}': v for k, v in self.last_speed.items()})
+        metrics['eval/protocol'] = EVAL_PROTOCOL
         if torch.cuda.is_available():
             metrics['speed/peak_cuda_mb'] = torch.cuda.max_memory_allocated() / 2**20
         self.runner.logger.info(

@@ -10,6 +10,7 @@ from mobilevos.inference.memory_spec import parse_memory
 from mobilevos.registry import MEMORY, MODELS
 from mobilevos.utils import register_all_modules
 from tests.tools.vos_helpers import ROOT
+from mobilevos.engine.loops import EVAL_PROTOCOL as PROTOCOL
 from tools.experiments import make_results, run_ablation
 
 DISTILL_MBV2 = 'configs/cpu_scale/distill_r50_to_mbv2_synthetic-128.py'
@@ -101,7 +102,8 @@ def test_tables_2_3_4_set_options_the_distiller_accepts(capsys):
                 else:
                     assert type(teacher_memory).__name__ == 'InfiniteMemory'
                 checked['clips'] += 1
-    assert checked == dict(normalizer=12, omega=4, none=1, sampler=3, every=1, clips=3)  # every row was checked
+    # every row was checked
+    assert checked == dict(normalizer=12, omega=4, none=1, sampler=3, every=1, clips=3)
 
 
 def test_table5_tests_one_distilled_student_with_five_memories(capsys):
@@ -158,12 +160,21 @@ def test_make_results_reads_the_teacher_curve_across_resumed_runs(tmp_path, caps
     first, second = (tmp_path / 'teacher' / t / 'vis_data' for t in ('20261127_1', '20261127_2'))
     first.mkdir(parents=True)
     second.mkdir(parents=True)
-    (first / 'scalars.json').write_text('{"loss": 1.0, "step": 25}\n{"davis/J&F-Mean": 0.3, "step": 500}\n')
-    (second / 'scalars.json').write_text('{"davis/J&F-Mean": 0.45, "step": 1000}\n')
+    # the first run's validations predate the protocol field (an older evaluation); the resumed run logs it
+    (first / 'scalars.json').write_text('{"loss": 1.0, "step": 25}\n{"davis/J&F-Mean": 0.3, "step": 500}\n'
+                                        '{"davis/J&F-Mean": 0.5, "step": 750}\n')
+    marked = [{'davis/J&F-Mean': 0.4, 'step': 750, 'eval/protocol': PROTOCOL},
+              {'davis/J&F-Mean': 0.45, 'step': 1000, 'eval/protocol': PROTOCOL}]
+    (second / 'scalars.json').write_text(''.join(json.dumps(entry) + '\n' for entry in marked))
     assert make_results.main([str(tmp_path), '--tables', '1', '--teacher-dir', str(tmp_path / 'teacher'),
                               '--images', str(tmp_path / 'img')]) == 0
     text = capsys.readouterr().out
-    assert '| 500 | 30.0 |' in text and '| 1000 | 45.0 |' in text
+    assert '| 500 | 30.0 | older (not comparable) |' in text
+    assert f'| 750 | 40.0 | protocol {PROTOCOL} |' in text
+    assert f'| 1000 | 45.0 | protocol {PROTOCOL} |' in text
+    assert '| 750 | 50.0 |' not in text  # the re-validation under the current protocol replaces the older one
+    jf, loss, older = make_results.read_curve(str(tmp_path / 'teacher'))
+    assert jf == {750: 0.4, 1000: 0.45} and older == {500: 0.3} and loss == {25: 1.0}
     assert osp.getsize(tmp_path / 'img' / 'results_teacher_curve.png') > 0
 
 

@@ -126,43 +126,61 @@ def plot_table(table: str, groups: Dict[str, List[dict]], baseline: dict, path: 
     plt.close(fig)
 
 
-def read_curve(work_dir: str) -> Tuple[Dict[int, float], Dict[int, float]]:
-    """Validation J&F and training loss by iteration from every ``*/vis_data/scalars.json`` of a run."""
+def read_curve(work_dir: str) -> Tuple[Dict[int, float], Dict[int, float], Dict[int, float]]:
+    """Validation J&F and training loss by iteration from every ``*/vis_data/scalars.json`` of a run.
+
+    Returns ``(jf, loss, older)``: ``jf`` holds the validations logged with ``eval/protocol`` equal to
+    ``EVAL_PROTOCOL``, ``older`` the ones of an earlier evaluation (logged without it, or with another).
+    """
     files = sorted(glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not files:
         raise UserError(f'{work_dir} holds no */vis_data/scalars.json; is it a tools/train.py work dir?')
     jf: Dict[int, float] = {}
+    older: Dict[int, float] = {}
     loss: Dict[int, float] = {}
     for path in files:  # oldest first: a resumed run's values replace the earlier ones
         with open(path, encoding='utf-8') as handle:
             for line in handle:
                 entry = json.loads(line) if line.strip() else {}
                 if 'davis/J&F-Mean' in entry:
-                    jf[int(entry['step'])] = entry['davis/J&F-Mean']
+                    step = int(entry['step'])
+                    current = entry.get('eval/protocol') == EVAL_PROTOCOL
+                    (jf if current else older)[step] = entry['davis/J&F-Mean']
+                    (older if current else jf).pop(step, None)
                 elif 'loss' in entry and 'step' in entry:
                     loss[int(entry['step'])] = entry['loss']
-    return dict(sorted(jf.items())), dict(sorted(loss.items()))
+    return dict(sorted(jf.items())), dict(sorted(loss.items())), dict(sorted(older.items()))
 
 
-def curve_markdown(jf: Dict[int, float], baseline: Optional[dict]) -> str:
-    lines = [f'| iteration | val J&F ({SCOPE}) |', '|---|---|']
-    lines += [f'| {step} | {100 * value:.1f} |' for step, value in jf.items()]
+def curve_markdown(jf: Dict[int, float], baseline: Optional[dict],
+                   older: Optional[Dict[int, float]] = None) -> str:
+    """The teacher's validations by iteration, each with the evaluation that scored it."""
+    rows = {step: (value, 'older (not comparable)') for step, value in (older or {}).items()}
+    rows.update({step: (value, f'protocol {EVAL_PROTOCOL}') for step, value in jf.items()})
+    lines = [f'| iteration | val J&F ({SCOPE}) | evaluation |', '|---|---|---|']
+    lines += [f'| {step} | {100 * value:.1f} | {label} |' for step, (value, label) in sorted(rows.items())]
     if baseline:
-        lines.append(f"| {BASELINE_ROW} | {100 * baseline['J&F-Mean']:.1f} |")
+        lines.append(f"| {BASELINE_ROW} | {100 * baseline['J&F-Mean']:.1f} | protocol {EVAL_PROTOCOL} |")
     return '\n'.join(lines) + '\n'
 
 
-def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[dict], path: str) -> None:
+def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[dict], path: str,
+               older: Optional[Dict[int, float]] = None) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
-    left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label='teacher, val J&F')
+    if jf:
+        left.plot(list(jf), [100 * v for v in jf.values()], 'o-',
+                  label=f'teacher, val J&F (protocol {EVAL_PROTOCOL})')
+    if older:
+        left.plot(list(older), [100 * v for v in older.values()], 'o--', color='0.6', markerfacecolor='none',
+                  label='teacher, val J&F (older evaluation, not comparable)')
     if baseline:
         left.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask')
     left.set_xlabel('iteration')
     left.set_ylabel('J&F (%)')
-    left.legend(fontsize=8)
+    left.legend(fontsize=7)
     right.plot(list(loss), list(loss.values()), lw=0.8)
     right.set_xlabel('iteration')
     right.set_ylabel('training loss')
@@ -203,12 +221,12 @@ def main(argv=None) -> int:
         if args.images:
             plot_table(table, groups, baseline, osp.join(args.images, f'results_table{table}.png'))
     if args.teacher_dir:
-        jf, loss = read_curve(args.teacher_dir)
+        jf, loss, older = read_curve(args.teacher_dir)
         if baseline is None and osp.isfile(baseline_file):
             baseline = load_baseline(baseline_file)
-        parts.append(f'### The teacher\'s learning curve ({SCOPE})\n\n' + curve_markdown(jf, baseline))
+        parts.append(f'### The teacher\'s learning curve ({SCOPE})\n\n' + curve_markdown(jf, baseline, older))
         if args.images:
-            plot_curve(jf, loss, baseline, osp.join(args.images, 'results_teacher_curve.png'))
+            plot_curve(jf, loss, baseline, osp.join(args.images, 'results_teacher_curve.png'), older)
     text = '\n'.join(parts)
     if args.markdown:
         with open(args.markdown, 'w', encoding='utf-8') as handle:

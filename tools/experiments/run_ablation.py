@@ -39,13 +39,12 @@ from typing import Dict, List, Optional, Tuple
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
+from mobilevos.engine.loops import EVAL_PROTOCOL  # noqa: E402 (results JSONs record it)
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
 
-#: How a results JSON was scored. 2 (2026-11-28): an object that enters after frame 0 is input in its first
-#: frame alone, without the ground truth of the objects already tracked (``_input_annotations`` of
-#: mobilevos/engine/loops.py), and the copy-first-mask baseline copies each object's first mask. Results of
-#: the earlier evaluation (no field) had those objects' true masks pasted in; they are tested again.
-EVAL_PROTOCOL = 2
+# EVAL_PROTOCOL: how a results JSON was scored (mobilevos/engine/loops.py). With 2, the copy-first-mask
+# baseline also copies each object's first mask. Results of the earlier evaluation (no field) had late
+# objects' frames paste in the true masks of the objects already tracked; they are tested again.
 CONFIGS = 'configs/cpu_scale'
 TEACHER_CONFIG = f'{CONFIGS}/stcn_r50_synthetic-128.py'
 DATA_ROOT = 'data/synthetic_davis_128'
@@ -80,7 +79,8 @@ MEMORIES = {  # tools/test.py --memory; the paper's J&F (DAVIS 2017 val) in docs
 #: which the 3-frame row differs in as well: 3 vs this row is the clip length alone.
 TEACHER_FIRST_LATEST = ('model.teacher.train_memory._delete_=True',
                         'model.teacher.train_memory.type=FirstLatestMemory',
-                        'model.teacher.train_memory.keep_first=True', 'model.teacher.train_memory.num_latest=1')
+                        'model.teacher.train_memory.keep_first=True',
+                        'model.teacher.train_memory.num_latest=1')
 TITLES = {
     '1': 'Each student trained alone vs distilled from the teacher',
     '2': 'The representation loss: normalisation x weight, omega, none',
