@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 from mobilevos.evaluation import write_video_masks
 from mobilevos.registry import LOOPS
+from mobilevos.utils.eval_protocol import EVAL_PROTOCOL
 from mobilevos.utils.io import (davis_palette, read_frame, read_mask, read_palette_mask, void_to_background,
                                 write_image)
 
@@ -42,14 +43,6 @@ def unwrap_vos_network(model: torch.nn.Module) -> torch.nn.Module:
     model = getattr(model, 'module', model)
     student = getattr(model, 'student', None)
     return student if student is not None else model
-
-
-#: How the loops feed a video's annotations, logged with every validation and test as ``eval/protocol``
-#: (so that a learning curve read from logs can tell its points apart). 2 (2026-11-28): each annotation
-#: frame inputs only the objects that first appear there (:func:`_input_annotations`). 1 (before; not
-#: logged): the whole ground-truth PNG of every annotation frame, which pasted the true masks of the
-#: objects already tracked into a late object's first frame.
-EVAL_PROTOCOL = 2
 
 
 def _input_annotations(record: dict) -> Dict[int, np.ndarray]:

@@ -235,12 +235,13 @@ def summarize_results(results: Sequence[Union[SequenceResult, dict]]) -> Dict[st
                 'J-Mean': float(jm[index]),
                 'F-Mean': float(fm[index])
             })
-        for column in range(np.shape(result['j'])[1]):
+        j_frames, f_frames = np.asarray(result['j']), np.asarray(result['f'])  # (N, T - 2)
+        for column in range(j_frames.shape[1]):
             if column == len(frame_j):
                 frame_j.append([])
                 frame_f.append([])
-            frame_j[column].append(np.asarray(result['j'])[:, column])
-            frame_f[column].append(np.asarray(result['f'])[:, column])
+            frame_j[column].append(j_frames[:, column])
+            frame_f[column].append(f_frames[:, column])
         per_video.append({
             'Sequence': result['name'],
             'num_objects': len(result['object_ids']),

@@ -9,8 +9,8 @@ from mmengine.config import Config, DictAction
 from mobilevos.inference.memory_spec import parse_memory
 from mobilevos.registry import MEMORY, MODELS
 from mobilevos.utils import register_all_modules
+from mobilevos.utils.eval_protocol import EVAL_PROTOCOL as PROTOCOL
 from tests.tools.vos_helpers import ROOT
-from mobilevos.engine.loops import EVAL_PROTOCOL as PROTOCOL
 from tools.experiments import make_results, run_ablation
 
 DISTILL_MBV2 = 'configs/cpu_scale/distill_r50_to_mbv2_synthetic-128.py'

@@ -59,7 +59,7 @@ def test_test_tool_prints_tables_and_writes_palette_pngs(tiny_setup):
     reported = json.load(open(results[-1]))
     assert 0.0 <= reported['davis/J&F-Mean'] <= 1.0
     assert reported['speed/fps'] > 0 and reported['speed/peak_rss_mb'] > 0
-    assert reported['eval/protocol'] == 2  # each object input in its first frame only (engine/loops.py)
+    assert reported['eval/protocol'] == 2  # each object input in its first frame only (utils/eval_protocol.py)
     # the score matches an evaluation of the written PNGs against the ground truth
     recomputed = evaluate_folders(osp.join(data_root, 'Annotations', '480p'), str(out), sequences=val)
     assert reported['davis/J&F-Mean'] == pytest.approx(recomputed['global']['J&F-Mean'], abs=1e-9)

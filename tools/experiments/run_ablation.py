@@ -39,12 +39,11 @@ from typing import Dict, List, Optional, Tuple
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from mobilevos.engine.loops import EVAL_PROTOCOL  # noqa: E402 (results JSONs record it)
 from mobilevos.utils.cli import UserError, add_debug_argument, tool_main  # noqa: E402
-
-# EVAL_PROTOCOL: how a results JSON was scored (mobilevos/engine/loops.py). With 2, the copy-first-mask
-# baseline also copies each object's first mask. Results of the earlier evaluation (no field) had late
-# objects' frames paste in the true masks of the objects already tracked; they are tested again.
+# How a results JSON was scored (recorded in it). With 2, the copy-first-mask baseline also copies each
+# object's first mask. Results of the earlier evaluation (no field) had late objects' frames paste in the
+# true masks of the objects already tracked; they are tested again.
+from mobilevos.utils.eval_protocol import EVAL_PROTOCOL  # noqa: E402
 CONFIGS = 'configs/cpu_scale'
 TEACHER_CONFIG = f'{CONFIGS}/stcn_r50_synthetic-128.py'
 DATA_ROOT = 'data/synthetic_davis_128'
