@@ -193,3 +193,12 @@ def test_bad_compare_spec_is_a_user_error(tool, folders, capsys):
     gt, pred, _ = folders
     assert tool.main(['--gt', gt, '--pred', pred, '--compare', 'label=', '--per-frame', '--no-progress']) == 1
     assert "error: --compare 'label=': expected DIR or LABEL=DIR" in capsys.readouterr().err
+    # a missing folder is named before the (long) evaluation of --pred
+    missing = ['--compare', 'x=/no/such/dir', '--per-frame', '--no-progress']
+    assert tool.main(['--gt', gt, '--pred', pred] + missing) == 1
+    captured = capsys.readouterr()
+    assert "error: --compare 'x=/no/such/dir': prediction folder /no/such/dir does not exist" in captured.err
+    assert 'Global results' not in captured.out  # nothing was evaluated first
+    # without --per-frame or --plot, --compare would be ignored: say so instead
+    assert tool.main(['--gt', gt, '--pred', pred, '--compare', pred, '--no-progress']) == 1
+    assert 'error: --compare: used only with --per-frame or --plot' in capsys.readouterr().err

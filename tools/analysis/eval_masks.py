@@ -88,6 +88,8 @@ def labelled(spec: str) -> Tuple[str, str]:
         label = osp.basename(osp.normpath(spec))
     if not label or not folder:
         raise UserError(f'--compare {spec!r}: expected DIR or LABEL=DIR')
+    if not osp.isdir(folder):
+        raise UserError(f'--compare {spec!r}: prediction folder {folder} does not exist')
     return label, folder
 
 
@@ -132,6 +134,10 @@ def plot_per_frame(curves: Dict[str, List[dict]], path: str, title: str = '') ->
 @tool_main
 def main(argv=None) -> int:
     args = parse_args(argv)
+    per_frame_only = (('--compare', args.compare), ('--label', args.label), ('--title', args.title))
+    unused = [flag for flag, value in per_frame_only if value]
+    if unused and not (args.per_frame or args.plot):
+        raise UserError(f'{", ".join(unused)}: used only with --per-frame or --plot; add one of them')
     compared = [labelled(spec) for spec in args.compare]  # checked before the long evaluation
 
     def evaluate(pred_dir: str) -> dict:
