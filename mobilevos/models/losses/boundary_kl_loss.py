@@ -35,7 +35,8 @@ class BoundaryKLDivLoss(nn.Module):
         kernel_size: odd boundary window at the common resolution (default 3).
         loss_weight: factor on the loss.
         resize_mode: 'student' (default), 'teacher' or 'labels': whose size the
-            others are resized to (logits bilinear, labels nearest).
+            others are resized to (logits bilinear, labels nearest to each
+            cell's centre).
         input_type: 'logits' (default) or 'probs'.
         ignore_index: label value that is never in the band.
         scale_by_temperature: multiply by ``T^2`` (default True).

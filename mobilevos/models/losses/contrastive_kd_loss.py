@@ -101,7 +101,8 @@ class ContrastiveKDLoss(nn.Module):
     - The teacher side is detached: no gradient ever reaches ``teacher_feat``.
     - Resize policy: features and labels are brought to one size first
       (``resize_mode`` 'student' | 'teacher' | 'labels'); features with
-      ``interpolation`` (bilinear by default), labels with nearest neighbour.
+      ``interpolation`` (bilinear by default), labels with the nearest pixel
+      to each cell's centre (``resize_labels``).
       The sampler then sees the labels at that (feature) resolution.
     - Pixels: ``sampler`` (a ``PIXEL_SAMPLERS`` config or object) picks ``N``
       flat indices per frame; ``None`` takes every non-ignored pixel (only for

@@ -37,8 +37,15 @@ def resize_map(x: torch.Tensor, size: Sequence[int], mode: str = 'bilinear',
     return F.interpolate(x, size=tuple(size), mode=mode, align_corners=align_corners)
 
 
-def resize_labels(labels: torch.Tensor, size: Sequence[int], mode: str = 'nearest') -> torch.Tensor:
-    """Resize ``(B, H, W)`` integer labels to ``size`` with nearest-neighbour sampling."""
+def resize_labels(labels: torch.Tensor, size: Sequence[int], mode: str = 'nearest-exact') -> torch.Tensor:
+    """Resize ``(B, H, W)`` integer labels to ``size`` with nearest-neighbour sampling.
+
+    ``'nearest-exact'`` (the default) takes the pixel nearest to each output
+    cell's centre, the same alignment as :func:`resize_map`'s bilinear resize
+    with ``align_corners=False``, so labels and features stay on one grid.
+    ``'nearest'`` takes each cell's top-left pixel (half a cell off: 1.5 pixels
+    at stride 4); until 2026-11-28 the distillation losses used it.
+    """
     if tuple(labels.shape[-2:]) == tuple(size):
         return labels
     if mode not in ('nearest', 'nearest-exact'):
