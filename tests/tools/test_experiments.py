@@ -178,6 +178,27 @@ def test_make_results_reads_the_teacher_curve_across_resumed_runs(tmp_path, caps
     assert osp.getsize(tmp_path / 'img' / 'results_teacher_curve.png') > 0
 
 
+def test_make_results_draws_several_curves_side_by_side(tmp_path, capsys):
+    for name, entries in (('recipe', [(500, 0.33), (1000, 0.39)]), ('branch', [(1000, 0.41), (1500, 0.44)])):
+        folder = tmp_path / name / '20261128_1' / 'vis_data'
+        folder.mkdir(parents=True)
+        lines = [{'loss': 0.2, 'step': 50}] + [{'davis/J&F-Mean': v, 'step': s, 'eval/protocol': PROTOCOL}
+                                               for s, v in entries]
+        (folder / 'scalars.json').write_text(''.join(json.dumps(entry) + '\n' for entry in lines))
+    _baseline(tmp_path)
+    assert make_results.main([str(tmp_path), '--tables', '1', '--curves', f'plain CE={tmp_path / "branch"}',
+                              str(tmp_path / 'recipe'), '--curves-title', 'Students', '--images',
+                              str(tmp_path / 'img')]) == 0
+    text = capsys.readouterr().out
+    assert '### Students (synthetic, CPU-scale)' in text
+    assert '| iteration | plain CE | recipe |' in text  # a bare DIR is labelled by its folder name
+    assert '| 500 | - | 33.0 |' in text and '| 1000 | 41.0 | 39.0 |' in text and '| 1500 | 44.0 | - |' in text
+    assert '| copy-first-mask (no network) | 22.4 | 22.4 |' in text
+    assert osp.getsize(tmp_path / 'img' / 'results_curves.png') > 0
+    assert make_results.main([str(tmp_path), '--tables', '1', '--curves', '=x']) == 1
+    assert "'=x' is not LABEL=DIR" in capsys.readouterr().err
+
+
 def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):
     _record(tmp_path, '3', 'random sampling, 64 pixels', 0, 0.5, 0.5, 0.5)
     assert make_results.main([str(tmp_path), '--tables', '3']) == 1

@@ -190,6 +190,55 @@ def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[
     plt.close(fig)
 
 
+def parse_curves(specs: List[str]) -> List[Tuple[str, str]]:
+    """``LABEL=DIR`` items of ``--curves`` as ``(label, dir)``; a bare ``DIR`` is labelled by its name."""
+    curves = []
+    for spec in specs:
+        label, sep, work_dir = spec.partition('=')
+        if not sep:
+            label, work_dir = osp.basename(osp.normpath(spec)), spec
+        if not label or not work_dir:
+            raise UserError(f'--curves: {spec!r} is not LABEL=DIR')
+        curves.append((label, work_dir))
+    return curves
+
+
+def curves_markdown(runs: List[Tuple[str, Dict[int, float]]], baseline: Optional[dict]) -> str:
+    """One row per validated iteration, one column per run (current protocol only; '-' = not validated)."""
+    steps = sorted({step for _, jf in runs for step in jf})
+    lines = ['| iteration | ' + ' | '.join(label for label, _ in runs) + ' |', '|---' * (len(runs) + 1) + '|']
+    for step in steps:
+        cells = [f'{100 * jf[step]:.1f}' if step in jf else '-' for _, jf in runs]
+        lines.append(f'| {step} | ' + ' | '.join(cells) + ' |')
+    if baseline:
+        value = f"{100 * baseline['J&F-Mean']:.1f}"
+        lines.append(f'| {BASELINE_ROW} | ' + ' | '.join([value] * len(runs)) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def plot_curves(runs: List[Tuple[str, Dict[int, float], Dict[int, float]]], baseline: Optional[dict],
+                path: str, title: str) -> None:
+    """Validation J&F (left) and training loss (right) of several runs on shared axes."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for label, jf, loss in runs:
+        line, = left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label=label)
+        right.plot(list(loss), list(loss.values()), lw=0.8, color=line.get_color(), label=label)
+    if baseline:
+        left.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask')
+    left.set_xlabel('iteration')
+    left.set_ylabel(f'val J&F (%, protocol {EVAL_PROTOCOL})')
+    left.legend(fontsize=7)
+    right.set_xlabel('iteration')
+    right.set_ylabel('training loss')
+    fig.suptitle(f'{title} ({SCOPE})', fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 @tool_main
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Tables and plots of the CPU-scale experiments')
@@ -199,6 +248,10 @@ def main(argv=None) -> int:
     parser.add_argument('--baseline',
                         help='copy-first-mask JSON (default <results>/iters<N>/copy_first_mask.json)')
     parser.add_argument('--teacher-dir', help="the teacher's work dir, for its learning curve")
+    parser.add_argument('--curves', nargs='+', metavar='LABEL=DIR', default=[],
+                        help="several runs' learning curves side by side (tools/train.py work dirs): a "
+                        'table and results_curves.png')
+    parser.add_argument('--curves-title', default='Learning curves', help='title of the --curves plot')
     parser.add_argument('--images', help='write the plots (results_*.png) to this folder')
     parser.add_argument('--markdown', help='write the markdown here (default: print it)')
     add_debug_argument(parser)
@@ -227,6 +280,17 @@ def main(argv=None) -> int:
         parts.append(f'### The teacher\'s learning curve ({SCOPE})\n\n' + curve_markdown(jf, baseline, older))
         if args.images:
             plot_curve(jf, loss, baseline, osp.join(args.images, 'results_teacher_curve.png'), older)
+    if args.curves:
+        runs = []
+        for label, work_dir in parse_curves(args.curves):
+            jf, loss, _ = read_curve(work_dir)
+            runs.append((label, jf, loss))
+        if baseline is None and osp.isfile(baseline_file):
+            baseline = load_baseline(baseline_file)
+        parts.append(f'### {args.curves_title} ({SCOPE})\n\n'
+                     + curves_markdown([(label, jf) for label, jf, _ in runs], baseline))
+        if args.images:
+            plot_curves(runs, baseline, osp.join(args.images, 'results_curves.png'), args.curves_title)
     text = '\n'.join(parts)
     if args.markdown:
         with open(args.markdown, 'w', encoding='utf-8') as handle:
