@@ -176,15 +176,21 @@ def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[
     if older:
         left.plot(list(older), [100 * v for v in older.values()], 'o--', color='0.6', markerfacecolor='none',
                   label='teacher, val J&F (older evaluation, not comparable)')
+    right.plot(list(loss), list(loss.values()), lw=0.8)
+    _finish_curve_plot(fig, left, right, baseline, path, 'CPU-scale STCN-R50 teacher', 'J&F (%)')
+
+
+def _finish_curve_plot(fig, left, right, baseline: Optional[dict], path: str, title: str, ylabel: str) -> None:
+    """The baseline line, axis labels, legend and title of a curve figure (J&F left, loss right); saves it."""
+    import matplotlib.pyplot as plt
     if baseline:
         left.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask')
     left.set_xlabel('iteration')
-    left.set_ylabel('J&F (%)')
+    left.set_ylabel(ylabel)
     left.legend(fontsize=7)
-    right.plot(list(loss), list(loss.values()), lw=0.8)
     right.set_xlabel('iteration')
     right.set_ylabel('training loss')
-    fig.suptitle(f'CPU-scale STCN-R50 teacher ({SCOPE})', fontsize=9)
+    fig.suptitle(f'{title} ({SCOPE})', fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -226,17 +232,7 @@ def plot_curves(runs: List[Tuple[str, Dict[int, float], Dict[int, float]]], base
     for label, jf, loss in runs:
         line, = left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label=label)
         right.plot(list(loss), list(loss.values()), lw=0.8, color=line.get_color(), label=label)
-    if baseline:
-        left.axhline(100 * baseline['J&F-Mean'], color='k', linestyle='--', label='copy-first-mask')
-    left.set_xlabel('iteration')
-    left.set_ylabel(f'val J&F (%, protocol {EVAL_PROTOCOL})')
-    left.legend(fontsize=7)
-    right.set_xlabel('iteration')
-    right.set_ylabel('training loss')
-    fig.suptitle(f'{title} ({SCOPE})', fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    _finish_curve_plot(fig, left, right, baseline, path, title, f'val J&F (%, protocol {EVAL_PROTOCOL})')
 
 
 @tool_main
