@@ -186,15 +186,16 @@ def test_make_results_draws_several_curves_side_by_side(tmp_path, capsys):
                                                for s, v in entries]
         (folder / 'scalars.json').write_text(''.join(json.dumps(entry) + '\n' for entry in lines))
     _baseline(tmp_path)
-    assert make_results.main([str(tmp_path), '--tables', '1', '--curves', f'plain CE={tmp_path / "branch"}',
+    assert make_results.main([str(tmp_path), '--tables', '', '--curves', f'plain CE={tmp_path / "branch"}',
                               str(tmp_path / 'recipe'), '--curves-title', 'Students', '--images',
-                              str(tmp_path / 'img')]) == 0
+                              str(tmp_path / 'img'), '--curves-image', 'students.png']) == 0
     text = capsys.readouterr().out
     assert '### Students (synthetic, CPU-scale)' in text
     assert '| iteration | plain CE | recipe |' in text  # a bare DIR is labelled by its folder name
     assert '| 500 | - | 33.0 |' in text and '| 1000 | 41.0 | 39.0 |' in text and '| 1500 | 44.0 | - |' in text
     assert '| copy-first-mask (no network) | 22.4 | 22.4 |' in text
-    assert osp.getsize(tmp_path / 'img' / 'results_curves.png') > 0
+    assert 'Table 1' not in text  # --tables '': the curves only
+    assert osp.getsize(tmp_path / 'img' / 'students.png') > 0
     assert make_results.main([str(tmp_path), '--tables', '1', '--curves', '=x']) == 1
     assert "'=x' is not LABEL=DIR" in capsys.readouterr().err
 

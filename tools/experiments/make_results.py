@@ -240,7 +240,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description='Tables and plots of the CPU-scale experiments')
     parser.add_argument('results', help='--out-dir of run_ablation.py (e.g. work_dirs/cpu_scale/ablations)')
     parser.add_argument('--iters', type=int, default=FULL_ITERS, help=f'the schedule (default {FULL_ITERS})')
-    parser.add_argument('--tables', default=','.join(sorted(TITLES)), help='comma-separated (default all)')
+    parser.add_argument('--tables', default=','.join(sorted(TITLES)),
+                        help="comma-separated (default all; '' for none)")
     parser.add_argument('--baseline',
                         help='copy-first-mask JSON (default <results>/iters<N>/copy_first_mask.json)')
     parser.add_argument('--teacher-dir', help="the teacher's work dir, for its learning curve")
@@ -248,6 +249,8 @@ def main(argv=None) -> int:
                         help="several runs' learning curves side by side (tools/train.py work dirs): a "
                         'table and results_curves.png')
     parser.add_argument('--curves-title', default='Learning curves', help='title of the --curves plot')
+    parser.add_argument('--curves-image', default='results_curves.png',
+                        help='file name of the --curves plot in --images (default results_curves.png)')
     parser.add_argument('--images', help='write the plots (results_*.png) to this folder')
     parser.add_argument('--markdown', help='write the markdown here (default: print it)')
     add_debug_argument(parser)
@@ -258,7 +261,7 @@ def main(argv=None) -> int:
     baseline = None
     if args.images:
         os.makedirs(args.images, exist_ok=True)
-    for table in args.tables.split(','):
+    for table in filter(None, args.tables.split(',')):  # --tables '' draws only the curves
         if table not in TITLES:
             raise UserError(f'--tables: {table!r} is not one of {sorted(TITLES)}')
         groups = load_table(root, table)
@@ -286,7 +289,7 @@ def main(argv=None) -> int:
         parts.append(f'### {args.curves_title} ({SCOPE})\n\n'
                      + curves_markdown([(label, jf) for label, jf, _ in runs], baseline))
         if args.images:
-            plot_curves(runs, baseline, osp.join(args.images, 'results_curves.png'), args.curves_title)
+            plot_curves(runs, baseline, osp.join(args.images, args.curves_image), args.curves_title)
     text = '\n'.join(parts)
     if args.markdown:
         with open(args.markdown, 'w', encoding='utf-8') as handle:
