@@ -198,6 +198,11 @@ def test_make_results_draws_several_curves_side_by_side(tmp_path, capsys):
     assert osp.getsize(tmp_path / 'img' / 'students.png') > 0
     assert make_results.main([str(tmp_path), '--tables', '1', '--curves', '=x']) == 1
     assert "'=x' is not LABEL=DIR" in capsys.readouterr().err
+    # a --baseline that was asked for is not silently left out of the curves
+    missing = str(tmp_path / 'no_baseline.json')
+    assert make_results.main([str(tmp_path), '--tables', '', '--curves', str(tmp_path / 'recipe'),
+                              '--baseline', missing]) == 1
+    assert f'{missing} does not exist' in capsys.readouterr().err
 
 
 def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):

@@ -180,7 +180,8 @@ def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[
     _finish_curve_plot(fig, left, right, baseline, path, 'CPU-scale STCN-R50 teacher', 'J&F (%)')
 
 
-def _finish_curve_plot(fig, left, right, baseline: Optional[dict], path: str, title: str, ylabel: str) -> None:
+def _finish_curve_plot(fig, left, right, baseline: Optional[dict], path: str, title: str,
+                       ylabel: str) -> None:
     """The baseline line, axis labels, legend and title of a curve figure (J&F left, loss right); saves it."""
     import matplotlib.pyplot as plt
     if baseline:
@@ -231,7 +232,7 @@ def plot_curves(runs: List[Tuple[str, Dict[int, float], Dict[int, float]]], base
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
     for label, jf, loss in runs:
         line, = left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label=label)
-        right.plot(list(loss), list(loss.values()), lw=0.8, color=line.get_color(), label=label)
+        right.plot(list(loss), list(loss.values()), lw=0.8, color=line.get_color())
     _finish_curve_plot(fig, left, right, baseline, path, title, f'val J&F (%, protocol {EVAL_PROTOCOL})')
 
 
@@ -272,10 +273,11 @@ def main(argv=None) -> int:
         parts.append(table_markdown(table, groups, baseline, args.iters))
         if args.images:
             plot_table(table, groups, baseline, osp.join(args.images, f'results_table{table}.png'))
+    curves_wanted = bool(args.teacher_dir or args.curves)
+    if curves_wanted and baseline is None and (args.baseline or osp.isfile(baseline_file)):
+        baseline = load_baseline(baseline_file)  # the curves' dashed line; a --baseline given must exist
     if args.teacher_dir:
         jf, loss, older = read_curve(args.teacher_dir)
-        if baseline is None and osp.isfile(baseline_file):
-            baseline = load_baseline(baseline_file)
         parts.append(f'### The teacher\'s learning curve ({SCOPE})\n\n' + curve_markdown(jf, baseline, older))
         if args.images:
             plot_curve(jf, loss, baseline, osp.join(args.images, 'results_teacher_curve.png'), older)
@@ -284,8 +286,6 @@ def main(argv=None) -> int:
         for label, work_dir in parse_curves(args.curves):
             jf, loss, _ = read_curve(work_dir)
             runs.append((label, jf, loss))
-        if baseline is None and osp.isfile(baseline_file):
-            baseline = load_baseline(baseline_file)
         parts.append(f'### {args.curves_title} ({SCOPE})\n\n'
                      + curves_markdown([(label, jf) for label, jf, _ in runs], baseline))
         if args.images:
