@@ -24,6 +24,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # --resume continues exactly: the sampler position and the RNG states are stored in checkpoints.
     exact_resume=dict(type='ExactResumeHook'),
+    # Logs decoder_positive (share of positive entries of the decoder's last feature map) and stops
+    # training when it has been 0 for `patience` iterations: a dead decoder never recovers.
+    decoder_collapse=dict(type='DecoderCollapseHook', patience=50),
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')

@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 from mobilevos.registry import RUNNERS
 from mobilevos.utils.cli import UserError
+from mobilevos.utils.config import merge_options
 
 from .inference import network_config
 
@@ -73,7 +74,7 @@ def prepare_train_config(cfg: Config,
         The same config object, changed in place.
     """
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options, config_path)
     _set_work_dir(cfg, config_path, work_dir)
     _set_launcher(cfg, launcher)
     if amp:
@@ -111,7 +112,7 @@ def prepare_test_config(cfg: Config,
     if not osp.isfile(checkpoint):
         raise UserError(f'checkpoint not found: {checkpoint}')
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        merge_options(cfg, cfg_options, config_path)
     cfg.model = network_config(cfg, config_path)
     _set_work_dir(cfg, config_path, work_dir)
     _set_launcher(cfg, launcher)

@@ -5,11 +5,11 @@ package registers them with mmengine (see :mod:`.checkpoint`).
 """
 from .checkpoint import AtomicLocalBackend
 from .distributed import AllReduceBatchNorm2d, CPUDistributedDataParallel, convert_to_allreduce_bn
-from .hooks import FiniteLossHook, MaxSkipCurriculumHook, WeightsOnlyCheckpointHook
+from .hooks import DecoderCollapseHook, FiniteLossHook, MaxSkipCurriculumHook, WeightsOnlyCheckpointHook
 from .loops import VOSTestLoop, VOSValLoop
 
 __all__ = [
-    'AtomicLocalBackend', 'WeightsOnlyCheckpointHook', 'FiniteLossHook', 'MaxSkipCurriculumHook',
+    'AtomicLocalBackend', 'WeightsOnlyCheckpointHook', 'DecoderCollapseHook', 'FiniteLossHook', 'MaxSkipCurriculumHook',
     'AllReduceBatchNorm2d', 'CPUDistributedDataParallel', 'convert_to_allreduce_bn', 'VOSTestLoop',
     'VOSValLoop'
 ]

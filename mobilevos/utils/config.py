@@ -36,6 +36,22 @@ def read_config(path: str, what: str = 'config file') -> Config:
         raise ConfigError(f'{what} {path} cannot be read: {type(err).__name__}: {first}') from err
 
 
+def merge_options(cfg: Config, options: dict, path: str) -> Config:
+    """Merge ``--cfg-options`` into ``cfg`` (read from ``path``), in place; return ``cfg``.
+
+    Raises:
+        ConfigError: an option that cannot be merged (for example a dict set where the config
+            holds ``None``); the message names the config file and says how to replace the value.
+    """
+    try:
+        cfg.merge_from_dict(options)
+    except (TypeError, KeyError) as err:
+        first = (str(err).strip().strip('"').splitlines() or [type(err).__name__])[0]
+        raise ConfigError(f'--cfg-options cannot be applied to {path}: {first} (to replace a whole value, '
+                          'write a small config with `_base_ = [...]` and `_delete_=True`)') from err
+    return cfg
+
+
 def check_device(device: str, option: str = '--device') -> torch.device:
     """The :class:`torch.device` named by ``device``, or a :class:`UserError` naming ``option``.
 

@@ -147,3 +147,80 @@ def test_exact_resume_hook_saves_position_and_restores_only_on_resume():
     torch.rand(5)  # e.g. the data loader drawing its base seed
     resumed.before_train_iter(runner, 4)
     assert torch.equal(torch.rand(3), expected)
+
+
+class _Decoder(torch.nn.Module):
+    """``pred(relu(feature_out(x)))``, the shape of ``STMDecoder``'s last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 2, 1)
+        self.feature_out = torch.nn.Identity()
+
+    def forward(self, x):
+        return self.feature_out(self.conv(x))
+
+
+def _collapse_runner(model):
+    runner = _runner(0, 100, None)
+    runner.model = model
+    return runner
+
+
+def test_decoder_collapse_hook_watches_trained_decoders_only():
+    from mobilevos.engine.hooks.decoder_collapse_hook import watched_modules
+    model = torch.nn.Module()
+    model.student, model.teacher = torch.nn.Module(), torch.nn.Module()
+    model.student.decoder, model.teacher.decoder = _Decoder(), _Decoder()
+    model.teacher.requires_grad_(False)
+    assert list(watched_modules(model)) == ['student.decoder.feature_out']
+    plain = torch.nn.Module()
+    plain.decoder = _Decoder()
+    assert list(watched_modules(plain)) == ['decoder.feature_out']
+    assert watched_modules(torch.nn.Conv2d(1, 1, 1)) == {}
+
+
+def test_decoder_collapse_hook_logs_share_and_stops_after_patience():
+    from mobilevos.engine.hooks import DecoderCollapseError, DecoderCollapseHook
+    from mobilevos.utils.cli import UserError
+    model = torch.nn.Module()
+    model.decoder = _Decoder().train()
+    runner = _collapse_runner(model)
+    hook = DecoderCollapseHook(patience=3)
+    hook.before_train(runner)
+    alive = torch.tensor([[[[1.0, -1.0]]]])  # one positive entry of four after the 2-channel conv
+    with torch.no_grad():
+        model.decoder.conv.weight.fill_(1.0)
+        model.decoder.conv.bias.zero_()
+    model.decoder(alive)
+    hook.after_train_iter(runner, 0)
+    assert runner.message_hub.get_scalar('train/decoder_positive').current() == pytest.approx(0.5)
+    dead = -torch.ones(1, 1, 2, 2)
+    for iteration in range(2):  # two dead iterations, then one alive: the count starts again
+        runner.iter = iteration
+        model.decoder(dead)
+        hook.after_train_iter(runner, 0)
+    model.decoder(alive)
+    hook.after_train_iter(runner, 0)
+    assert hook.dead_iters['decoder.feature_out'] == 0
+    # a forward without gradient (validation) is not counted
+    with torch.no_grad():
+        model.decoder(alive)
+    for iteration in range(2):
+        model.decoder(dead)
+        hook.after_train_iter(runner, 0)
+    runner.iter = 41
+    model.decoder(dead)
+    expected = r'decoder.feature_out .* last 3 iterations \(up to iteration 42\).* before iteration 40'
+    with pytest.raises(DecoderCollapseError, match=expected) as error:
+        hook.after_train_iter(runner, 0)
+    assert isinstance(error.value, UserError)
+    assert runner.message_hub.get_scalar('train/decoder_positive').current() == 0.0
+    hook.after_train(runner)
+    assert not model.decoder.feature_out._forward_hooks
+
+
+def test_decoder_collapse_hook_rejects_bad_patience():
+    from mobilevos.engine.hooks import DecoderCollapseHook
+    with pytest.raises(ValueError, match='patience'):
+        DecoderCollapseHook(patience=0)

@@ -144,3 +144,37 @@ def test_representation_loss_drives_the_student_towards_the_teacher(tiny_data):
     first, last = _first_last(values, 3)
     print(f'distill.loss_repr: first 3 steps {first:.5f}, last 3 {last:.5f}')
     assert last < 0.8 * first, values
+
+
+def test_a_dead_decoder_stops_training_with_one_error_line(tiny_data, tmp_path):
+    """A network whose decoder map is negative everywhere (the collapse of docs/results.md) stops."""
+    from mobilevos.utils import register_all_modules
+    register_all_modules()
+    config = 'configs/mobilevos_mbv2-noaspp_synthetic.py'
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(osp.join(ROOT, config)).model)
+    model.init_weights()
+    with torch.no_grad():  # every entry of decoder.feature_out far below 0: pred(relu(.)) is its bias
+        model.decoder.up_8_4.refine.conv2.bias.fill_(-1e4)
+    start = tmp_path / 'dead.pth'
+    torch.save({'state_dict': model.state_dict()}, start)
+    options = data_options(tiny_data) + no_validation() + [
+        'train_cfg.max_iters=20', 'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=100',
+        'default_hooks.decoder_collapse.patience=4', f'load_from={start}'
+    ]
+    cmd = [sys.executable, 'tools/train.py', config, '--work-dir', str(tmp_path / 'run'),
+           '--cfg-options', *options]
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 1, (result.stdout + result.stderr)[-4000:]
+    assert 'Traceback' not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith('error:')]
+    assert len(errors) == 1 and 'training collapsed' in errors[0], errors
+    assert 'up to iteration 4)' in errors[0], errors
+    records = logged_iterations(str(tmp_path / 'run'))
+    assert [r['decoder_positive'] for r in records] == [0.0] * 3  # iteration 4 raised before its log
+
+    # the same run from the healthy initial weights logs a share strictly between 0 and 1 and goes on
+    healthy = tmp_path / 'healthy'
+    _train(config, healthy, options[:-1] + ['train_cfg.max_iters=3'])
+    shares = [r['decoder_positive'] for r in logged_iterations(str(healthy))]
+    assert len(shares) == 3 and all(0.0 < s < 1.0 for s in shares), shares

@@ -49,3 +49,14 @@ def test_check_device(monkeypatch):
     assert check_device('cuda:0') == torch.device('cuda:0')
     with pytest.raises(UserError, match='--device cuda:1: this machine has 1 CUDA device'):
         check_device('cuda:1')
+
+
+def test_cfg_options_that_cannot_merge_name_the_config(tmp_path):
+    from mobilevos.utils.config import merge_options
+    path = tmp_path / 'c.py'
+    path.write_text('optim_wrapper = dict(clip_grad=None, lr=1)\n')
+    cfg = read_config(str(path))
+    assert merge_options(cfg, {'optim_wrapper.lr': 2}, str(path)).optim_wrapper.lr == 2
+    expected = rf'--cfg-options cannot be applied to {path}: .*clip_grad.*_delete_=True'
+    with pytest.raises(ConfigError, match=expected):
+        merge_options(cfg, {'optim_wrapper.clip_grad.max_norm': 1.0}, str(path))

@@ -37,7 +37,7 @@ from mmengine.runner.utils import set_random_seed  # noqa: E402
 from mobilevos.models.distillers import SingleTeacherDistiller  # noqa: E402
 from mobilevos.registry import MODELS  # noqa: E402
 from mobilevos.utils.cli import UserError, add_debug_argument, config_keys_in_errors, tool_main  # noqa: E402
-from mobilevos.utils.config import read_config  # noqa: E402
+from mobilevos.utils.config import merge_options, read_config  # noqa: E402
 from mobilevos.utils.setup_env import register_all_modules  # noqa: E402
 
 #: The distillation loss whose normalisation and weight are swept.
@@ -178,7 +178,7 @@ def main(argv=None):
         raise UserError(f'--num-batches must be >= 1, got {args.num_batches}')
     cfg = read_config(args.config)
     if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+        merge_options(cfg, args.cfg_options, args.config)
     with config_keys_in_errors(cfg):
         model = build_distiller(cfg, args.teacher_ckpt, args.seed)
         if REPR not in model.distill_losses:

@@ -209,11 +209,13 @@ def changed_options(config: str, options: Tuple[str, ...]) -> Tuple[str, ...]:
     if not options:
         return options
     from mmengine.config import DictAction
+
+    from mobilevos.utils.config import merge_options
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     base = _config(config)
     merged = copy.deepcopy(base)
-    merged.merge_from_dict(parser.parse_args(['--cfg-options', *options]).cfg_options)
+    merge_options(merged, parser.parse_args(['--cfg-options', *options]).cfg_options, config)
     return () if merged.to_dict() == base.to_dict() else options
 
 

@@ -5,10 +5,11 @@ import torch
 from mmengine.hooks import Hook
 
 from mobilevos.registry import HOOKS
+from mobilevos.utils.cli import UserError
 
 
-class NonFiniteLossError(RuntimeError):
-    """A loss term became NaN or infinite."""
+class NonFiniteLossError(UserError, RuntimeError):
+    """A loss term became NaN or infinite (a user error: ``tools/train.py`` prints one ``error:`` line)."""
 
 
 @HOOKS.register_module()
