@@ -205,6 +205,25 @@ def test_make_results_draws_several_curves_side_by_side(tmp_path, capsys):
     assert f'{missing} does not exist' in capsys.readouterr().err
 
 
+def test_make_results_curves_of_another_training_scalar(tmp_path, capsys):
+    folder = tmp_path / 'run' / '20261128_1' / 'vis_data'
+    folder.mkdir(parents=True)
+    lines = [{'loss': 0.2, 'decoder_positive': 0.4, 'step': 25},
+             {'loss': 0.3, 'decoder_positive': 0.1, 'step': 50},
+             {'davis/J&F-Mean': 0.5, 'step': 50, 'eval/protocol': PROTOCOL}]
+    (folder / 'scalars.json').write_text(''.join(json.dumps(entry) + '\n' for entry in lines))
+    jf, values, _ = make_results.read_curve(str(tmp_path / 'run'), 'decoder_positive')
+    assert jf == {50: 0.5} and values == {25: 0.4, 50: 0.1}
+    assert make_results.read_curve(str(tmp_path / 'run'))[1] == {25: 0.2, 50: 0.3}  # the loss by default
+    args = [str(tmp_path), '--tables', '', '--curves', str(tmp_path / 'run'),
+            '--images', str(tmp_path / 'img')]
+    assert make_results.main(args + ['--curves-scalar', 'decoder_positive']) == 0
+    assert osp.getsize(tmp_path / 'img' / 'results_curves.png') > 0
+    capsys.readouterr()
+    assert make_results.main(args + ['--curves-scalar', 'student.decoder_positive']) == 1
+    assert "logged no 'student.decoder_positive'" in capsys.readouterr().err
+
+
 def test_make_results_without_the_baseline_fails_naming_the_file(tmp_path, capsys):
     _record(tmp_path, '3', 'random sampling, 64 pixels', 0, 0.5, 0.5, 0.5)
     assert make_results.main([str(tmp_path), '--tables', '3']) == 1

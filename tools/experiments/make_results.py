@@ -126,11 +126,13 @@ def plot_table(table: str, groups: Dict[str, List[dict]], baseline: dict, path: 
     plt.close(fig)
 
 
-def read_curve(work_dir: str) -> Tuple[Dict[int, float], Dict[int, float], Dict[int, float]]:
-    """Validation J&F and training loss by iteration from every ``*/vis_data/scalars.json`` of a run.
+def read_curve(work_dir: str,
+               scalar: str = 'loss') -> Tuple[Dict[int, float], Dict[int, float], Dict[int, float]]:
+    """Validation J&F and a training scalar by iteration from every ``*/vis_data/scalars.json`` of a run.
 
-    Returns ``(jf, loss, older)``: ``jf`` holds the validations logged with ``eval/protocol`` equal to
-    ``EVAL_PROTOCOL``, ``older`` the ones of an earlier evaluation (logged without it, or with another).
+    Returns ``(jf, values, older)``: ``jf`` holds the validations logged with ``eval/protocol`` equal to
+    ``EVAL_PROTOCOL``, ``older`` the ones of an earlier evaluation (logged without it, or with another),
+    ``values`` the training log's ``scalar`` (default the total loss; e.g. ``decoder_positive``).
     """
     files = sorted(glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     if not files:
@@ -147,8 +149,8 @@ def read_curve(work_dir: str) -> Tuple[Dict[int, float], Dict[int, float], Dict[
                     current = entry.get('eval/protocol') == EVAL_PROTOCOL
                     (jf if current else older)[step] = entry['davis/J&F-Mean']
                     (older if current else jf).pop(step, None)
-                elif 'loss' in entry and 'step' in entry:
-                    loss[int(entry['step'])] = entry['loss']
+                elif scalar in entry and 'step' in entry:
+                    loss[int(entry['step'])] = entry[scalar]
     return dict(sorted(jf.items())), dict(sorted(loss.items())), dict(sorted(older.items()))
 
 
@@ -181,7 +183,7 @@ def plot_curve(jf: Dict[int, float], loss: Dict[int, float], baseline: Optional[
 
 
 def _finish_curve_plot(fig, left, right, baseline: Optional[dict], path: str, title: str,
-                       ylabel: str) -> None:
+                       ylabel: str, right_label: str = 'training loss') -> None:
     """The baseline line, axis labels, legend and title of a curve figure (J&F left, loss right); saves it."""
     import matplotlib.pyplot as plt
     if baseline:
@@ -190,7 +192,7 @@ def _finish_curve_plot(fig, left, right, baseline: Optional[dict], path: str, ti
     left.set_ylabel(ylabel)
     left.legend(fontsize=7)
     right.set_xlabel('iteration')
-    right.set_ylabel('training loss')
+    right.set_ylabel(right_label)
     fig.suptitle(f'{title} ({SCOPE})', fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -224,8 +226,8 @@ def curves_markdown(runs: List[Tuple[str, Dict[int, float]]], baseline: Optional
 
 
 def plot_curves(runs: List[Tuple[str, Dict[int, float], Dict[int, float]]], baseline: Optional[dict],
-                path: str, title: str) -> None:
-    """Validation J&F (left) and training loss (right) of several runs on shared axes."""
+                path: str, title: str, scalar: str = 'loss') -> None:
+    """Validation J&F (left) and a training scalar (right; default the loss) of several runs, shared axes."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -233,7 +235,8 @@ def plot_curves(runs: List[Tuple[str, Dict[int, float], Dict[int, float]]], base
     for label, jf, loss in runs:
         line, = left.plot(list(jf), [100 * v for v in jf.values()], 'o-', label=label)
         right.plot(list(loss), list(loss.values()), lw=0.8, color=line.get_color())
-    _finish_curve_plot(fig, left, right, baseline, path, title, f'val J&F (%, protocol {EVAL_PROTOCOL})')
+    _finish_curve_plot(fig, left, right, baseline, path, title, f'val J&F (%, protocol {EVAL_PROTOCOL})',
+                       'training loss' if scalar == 'loss' else f'training {scalar}')
 
 
 @tool_main
@@ -252,6 +255,9 @@ def main(argv=None) -> int:
     parser.add_argument('--curves-title', default='Learning curves', help='title of the --curves plot')
     parser.add_argument('--curves-image', default='results_curves.png',
                         help='file name of the --curves plot in --images (default results_curves.png)')
+    parser.add_argument('--curves-scalar', default='loss',
+                        help='training-log scalar of the --curves plot\'s right panel (default loss; e.g. '
+                        'decoder_positive, student.decoder_positive, grad_norm)')
     parser.add_argument('--images', help='write the plots (results_*.png) to this folder')
     parser.add_argument('--markdown', help='write the markdown here (default: print it)')
     add_debug_argument(parser)
@@ -284,12 +290,16 @@ def main(argv=None) -> int:
     if args.curves:
         runs = []
         for label, work_dir in parse_curves(args.curves):
-            jf, loss, _ = read_curve(work_dir)
-            runs.append((label, jf, loss))
+            jf, values, _ = read_curve(work_dir, args.curves_scalar)
+            if not values:
+                raise UserError(f'--curves-scalar: {work_dir} logged no {args.curves_scalar!r} '
+                                'while training')
+            runs.append((label, jf, values))
         parts.append(f'### {args.curves_title} ({SCOPE})\n\n'
                      + curves_markdown([(label, jf) for label, jf, _ in runs], baseline))
         if args.images:
-            plot_curves(runs, baseline, osp.join(args.images, args.curves_image), args.curves_title)
+            plot_curves(runs, baseline, osp.join(args.images, args.curves_image), args.curves_title,
+                        args.curves_scalar)
     text = '\n'.join(parts)
     if args.markdown:
         with open(args.markdown, 'w', encoding='utf-8') as handle:
