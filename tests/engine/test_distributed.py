@@ -81,3 +81,41 @@ def test_allreduce_batchnorm_is_plain_bn_without_process_group():
     plain = nn.BatchNorm2d(3)
     ours = AllReduceBatchNorm2d(3)
     torch.testing.assert_close(ours(x), plain(x))
+
+
+def _collapse_worker(rank, port, out_path):
+    from types import SimpleNamespace
+
+    from mmengine.logging import MessageHub
+
+    from mobilevos.engine.hooks import DecoderCollapseError, DecoderCollapseHook
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=2)
+    model = nn.Module()
+    model.decoder = nn.Module()
+    model.decoder.conv = nn.Conv2d(1, 1, 1)
+    model.decoder.feature_out = nn.Identity()
+    runner = SimpleNamespace(model=model, iter=0, work_dir='/tmp/w',
+                             message_hub=MessageHub.get_instance(f'c{rank}'))
+    hook = DecoderCollapseHook(patience=2)
+    hook.before_train(runner)
+    stopped = None
+    for iteration in range(4):
+        runner.iter = iteration
+        # rank 0's map is dead from the start; rank 1's is alive at iteration 0 only
+        alive = rank == 1 and iteration == 0
+        model.decoder.feature_out(torch.full((1, 1, 2, 2), 1.0 if alive else -1.0, requires_grad=True))
+        try:
+            hook.after_train_iter(runner, iteration)
+        except DecoderCollapseError:
+            stopped = iteration
+            break
+    torch.save(dict(stopped=stopped), out_path.format(rank))
+    dist.destroy_process_group()
+
+
+def test_decoder_collapse_hook_stops_every_rank_at_the_same_iteration(tmp_path):
+    out_path = str(tmp_path / 'r{}.pt')
+    mp.spawn(_collapse_worker, args=(_free_port(), out_path), nprocs=2, join=True)
+    stopped = [torch.load(out_path.format(r), weights_only=True)['stopped'] for r in (0, 1)]
+    # alone, rank 0 would stop at iteration 1 and rank 1 at 2, and rank 1 would then wait for rank 0 forever
+    assert stopped == [2, 2]

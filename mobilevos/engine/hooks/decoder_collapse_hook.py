@@ -3,6 +3,7 @@ from typing import Dict, List
 
 import torch
 import torch.nn as nn
+from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -47,8 +48,9 @@ class DecoderCollapseHook(Hook):
       logger's interval; ``student.decoder_positive`` for a distiller) in every training log;
     - raises :class:`DecoderCollapseError` (a user error: one ``error:`` line in
       ``tools/train.py``) when the share has been exactly 0 on every training forward of
-      ``patience`` consecutive iterations. It runs before the checkpoint hook, so no checkpoint
-      of the dead network is written after that.
+      ``patience`` consecutive iterations (on every rank, under DDP: the test is on the largest
+      share over ranks, so they all stop at the same iteration). It runs before the checkpoint
+      hook, so no checkpoint of the dead network is written after that.
 
     Only decoders with trainable parameters are watched (not a distiller's frozen teacher),
     only in training forwards (grad enabled, train mode). A model without a
@@ -82,12 +84,20 @@ class DecoderCollapseHook(Hook):
         return record
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        for name, shares in self._shares.items():
-            if not shares:
+        names = sorted(self._shares)
+        # the largest share of each watched map this iteration (-1: no training forward), the same on
+        # every rank, so that all of them stop together
+        peaks = torch.tensor([max(self._shares[n], default=-1.0) for n in names], dtype=torch.float64)
+        if names and is_distributed():
+            all_reduce(peaks, op='max')
+        for name, peak in zip(names, peaks.tolist()):
+            shares = self._shares[name]
+            if peak < 0:
                 continue
             prefix = name[:-len(FEATURE_OUT)]  # '' or 'student.'
-            runner.message_hub.update_scalar(f'train/{prefix}decoder_positive', sum(shares) / len(shares))
-            self.dead_iters[name] = self.dead_iters[name] + 1 if max(shares) == 0 else 0
+            if shares:
+                runner.message_hub.update_scalar(f'train/{prefix}decoder_positive', sum(shares) / len(shares))
+            self.dead_iters[name] = self.dead_iters[name] + 1 if peak == 0 else 0
             shares.clear()
             if self.dead_iters[name] >= self.patience:
                 raise DecoderCollapseError(
