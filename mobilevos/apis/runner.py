@@ -15,6 +15,7 @@ from mmengine.runner import Runner
 
 from mobilevos.registry import RUNNERS
 from mobilevos.utils.cli import UserError
+from mobilevos.utils.checkpoint import check_resumable
 from mobilevos.utils.config import merge_options
 
 from .inference import network_config
@@ -91,6 +92,7 @@ def prepare_train_config(cfg: Config,
     elif resume is not None:
         if not osp.isfile(resume):
             raise UserError(f'--resume checkpoint not found: {resume}')
+        check_resumable(resume)
         cfg.resume = True
         cfg.load_from = resume
     else:

@@ -91,7 +91,8 @@ class CheckpointMismatchError(UserError, ValueError):
 
 def load_checkpoint_file(filename: PathLike,
                          map_location: Union[str, torch.device, Callable, None] = 'cpu',
-                         weights_only: bool = True) -> Any:
+                         weights_only: bool = True,
+                         mmap: bool = False) -> Any:
     """Load a checkpoint file, safely by default.
 
     Args:
@@ -100,6 +101,8 @@ def load_checkpoint_file(filename: PathLike,
         weights_only: ``True`` (default) unpickles only tensors, plain
             containers and :data:`CHECKPOINT_SAFE_GLOBALS`. ``False`` runs
             arbitrary pickled code: pass it only for files you trust.
+        mmap: map the file's tensors instead of reading them (cheap when only
+            the keys are looked at).
 
     Returns:
         Whatever was saved, usually a dict with ``state_dict`` and ``meta``.
@@ -115,10 +118,10 @@ def load_checkpoint_file(filename: PathLike,
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     if not weights_only:
-        return torch.load(filename, map_location=map_location, weights_only=False)
+        return torch.load(filename, map_location=map_location, weights_only=False, mmap=mmap)
     try:
         with torch.serialization.safe_globals(CHECKPOINT_SAFE_GLOBALS):
-            return torch.load(filename, map_location=map_location, weights_only=True)
+            return torch.load(filename, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as err:  # torch raises pickle.UnpicklingError with a long text
         # every failure of the safe unpickler mentions weights_only (random bytes too): only a refused
         # global means a readable file with objects that safe loading will not build
@@ -134,6 +137,23 @@ def load_checkpoint_file(filename: PathLike,
         raise UnsafeCheckpointError(
             f'{filename} holds objects that safe loading (weights_only=True) refuses: {what}. '
             'If you trust this file, load it with weights_only=False.') from err
+
+
+def check_resumable(filename: PathLike) -> None:
+    """Raise a :class:`UserError` when ``filename`` lacks the optimizer state that ``--resume`` restores.
+
+    mmengine saves ``best_*.pth`` without the optimizer and the lr schedulers; resuming from one would
+    silently go on with fresh Adam moments and a schedule counted from the resumed iteration (an lr
+    milestone would come that many iterations late), so it is refused with what to do instead.
+    """
+    checkpoint = load_checkpoint_file(filename, mmap=True)
+    if not isinstance(checkpoint, dict) or 'optimizer' not in checkpoint:
+        raise UserError(
+            f'--resume {filename}: this checkpoint holds weights but no optimizer or lr-scheduler state '
+            '(mmengine saves best_*.pth that way), so training would not continue as the run did: fresh '
+            'Adam moments, and the lr milestones counted again from the resumed iteration. Resume from '
+            "an iter_*.pth of the run (raise default_hooks.checkpoint.max_keep_ckpts to keep them), or "
+            f'start a new run from these weights with --cfg-options load_from={filename}')
 
 
 def atomic_write(data: bytes, filepath: PathLike) -> None:

@@ -62,3 +62,23 @@ def test_resume_with_missing_checkpoint_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith('error: ') and 'missing.pth' in result.stderr
     assert 'Traceback' not in result.stderr
+
+
+def test_resume_from_a_checkpoint_without_optimizer_state_is_refused(tmp_path):
+    """mmengine writes best_*.pth without optimizer and schedulers: resuming from one is no continuation."""
+    from mobilevos.utils.checkpoint import load_checkpoint_file
+    work_dir = tmp_path / 'work'
+    subprocess.run([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(work_dir)], cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    full = load_checkpoint_file(work_dir / 'iter_2.pth')
+    best = tmp_path / 'best_acc_iter_2.pth'
+    torch.save({k: v for k, v in full.items() if k not in ('optimizer', 'param_schedulers')}, best)
+    cfg = Config.fromfile(TOY_CONFIG)
+    # the full checkpoint is accepted, the weights-only one is a user error naming it and what to do
+    assert prepare_train_config(cfg, TOY_CONFIG, work_dir=str(tmp_path / 'a'),
+                                resume=str(work_dir / 'iter_2.pth')).resume is True
+    result = subprocess.run([sys.executable, 'tools/train.py', TOY_CONFIG, '--work-dir', str(tmp_path / 'b'),
+                             '--resume', str(best)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert result.stderr.startswith(f'error: --resume {best}: this checkpoint holds weights but no optimizer')
+    assert f'load_from={best}' in result.stderr
