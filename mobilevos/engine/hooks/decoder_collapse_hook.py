@@ -67,7 +67,7 @@ class DecoderCollapseHook(Hook):
             raise ValueError(f'DecoderCollapseHook: patience must be >= 1, got {patience}')
         self.patience = int(patience)
         self.dead_iters: Dict[str, int] = {}
-        self._shares: Dict[str, List[float]] = {}
+        self._shares: Dict[str, List[torch.Tensor]] = {}  # 0-dim, on the model's device
         self._handles = []
 
     def before_train(self, runner) -> None:
@@ -80,35 +80,37 @@ class DecoderCollapseHook(Hook):
     def _recorder(self, name: str):
         def record(module: nn.Module, inputs, output: torch.Tensor) -> None:
             if module.training and torch.is_grad_enabled():
-                self._shares[name].append(float((output.detach() > 0).float().mean()))
+                self._shares[name].append((output.detach() > 0).float().mean())
         return record
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         names = sorted(self._shares)
+        stacked = {n: torch.stack(self._shares[n]).double().cpu() for n in names if self._shares[n]}
         # the largest share of each watched map this iteration (-1: no training forward), the same on
         # every rank, so that all of them stop together
-        peaks = torch.tensor([max(self._shares[n], default=-1.0) for n in names], dtype=torch.float64)
+        peaks = torch.tensor([float(stacked[n].max()) if n in stacked else -1.0 for n in names],
+                             dtype=torch.float64)
         if names and is_distributed():
             all_reduce(peaks, op='max')
         for name, peak in zip(names, peaks.tolist()):
-            shares = self._shares[name]
+            self._shares[name].clear()
             if peak < 0:
                 continue
-            prefix = name[:-len(FEATURE_OUT)]  # '' or 'student.'
-            if shares:
-                runner.message_hub.update_scalar(f'train/{prefix}decoder_positive', sum(shares) / len(shares))
+            if name in stacked:
+                prefix = name[:-len(FEATURE_OUT)]  # '' or 'student.'
+                share = float(stacked[name].mean())
+                runner.message_hub.update_scalar(f'train/{prefix}decoder_positive', share)
             self.dead_iters[name] = self.dead_iters[name] + 1 if peak == 0 else 0
-            shares.clear()
             if self.dead_iters[name] >= self.patience:
                 raise DecoderCollapseError(
                     f'training collapsed: every entry of {name} (the map the prediction conv reads through a '
                     f'ReLU) has been negative for the last {self.patience} iterations (up to iteration '
                     f'{runner.iter + 1}), so every pixel gets the same logit and no gradient reaches the '
-                    'network; it does not recover from this. Resume from a checkpoint in '
-                    f'{runner.work_dir} written before iteration {runner.iter + 2 - self.patience} '
-                    '(or its best_*.pth) with a smaller learning rate '
-                    '(--cfg-options optim_wrapper.optimizer.lr=...), or set '
-                    'default_hooks.decoder_collapse=None to train on regardless.')
+                    'network; it does not recover from this. Resume from an iter_*.pth in '
+                    f'{runner.work_dir} written before iteration {runner.iter + 2 - self.patience}, or start '
+                    'a new run from its best_*.pth (--cfg-options load_from=...), with a smaller learning '
+                    'rate (optim_wrapper.optimizer.lr=...) or plain CE (model.loss_seg.top_p=1.0 for a '
+                    'BootstrappedCELoss); or set default_hooks.decoder_collapse=None to train on regardless.')
 
     def after_train(self, runner) -> None:
         for handle in self._handles:
