@@ -121,3 +121,14 @@ def test_real_data_distillation_reads_davis_and_youtube_vos(student):
     # the teacher's clips but 8 frames long
     assert dict(repeat.to_dict(), dataset=dict(repeat.dataset, num_frames=3)) == teacher_data['datasets'][0]
     assert dict(youtube, num_frames=3) == teacher_data['datasets'][1]
+
+
+def test_runtime_log_processor_averages_decoder_positive_like_the_losses():
+    """mmengine logs keys outside its mean_pattern as the last iteration's value only."""
+    import re
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'default_runtime.py'))
+    pattern = re.compile(cfg.log_processor.mean_pattern)
+    keys = ('loss', 'student.loss_ce', 'time', 'decoder_positive', 'student.decoder_positive', 'grad_norm')
+    for key in keys:
+        assert pattern.search(key), key
+    assert not pattern.search('lr') and not pattern.search('max_skip')

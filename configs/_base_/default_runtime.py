@@ -30,7 +30,8 @@ default_hooks = dict(
 )
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
-log_processor = dict(by_epoch=False)
+# decoder_positive (DecoderCollapseHook) is averaged over the logging window like the losses
+log_processor = dict(by_epoch=False, mean_pattern=r'.*(loss|time|data_time|grad_norm|decoder_positive).*')
 log_level = 'INFO'
 load_from = None
 resume = False

@@ -92,9 +92,9 @@ def prepare_train_config(cfg: Config,
     elif resume is not None:
         if not osp.isfile(resume):
             raise UserError(f'--resume checkpoint not found: {resume}')
-        check_resumable(resume)
         cfg.resume = True
         cfg.load_from = resume
+        check_resumable(resume)
     else:
         cfg.resume = False
     return cfg

@@ -33,6 +33,7 @@ import os
 import os.path as osp
 import re
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Union
@@ -146,7 +147,7 @@ def check_resumable(filename: PathLike) -> None:
     silently go on with fresh Adam moments and a schedule counted from the resumed iteration (an lr
     milestone would come that many iterations late), so it is refused with what to do instead.
     """
-    checkpoint = load_checkpoint_file(filename, mmap=True)
+    checkpoint = load_checkpoint_file(filename, mmap=zipfile.is_zipfile(filename))  # legacy files: no mmap
     if not isinstance(checkpoint, dict) or 'optimizer' not in checkpoint:
         raise UserError(
             f'--resume {filename}: this checkpoint holds weights but no optimizer or lr-scheduler state '

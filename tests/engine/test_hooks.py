@@ -211,7 +211,7 @@ def test_decoder_collapse_hook_logs_share_and_stops_after_patience():
         hook.after_train_iter(runner, 0)
     runner.iter = 41
     model.decoder(dead)
-    expected = r'decoder.feature_out .* last 3 iterations \(up to iteration 42\).* before iteration 40'
+    expected = r'decoder.feature_out .* last 3 iterations \(up to iteration 42\).* before iteration 39'
     with pytest.raises(DecoderCollapseError, match=expected) as error:
         hook.after_train_iter(runner, 0)
     assert isinstance(error.value, UserError)

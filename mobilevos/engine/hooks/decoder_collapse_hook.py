@@ -45,7 +45,9 @@ class DecoderCollapseHook(Hook):
     iterations in that state (loss ~ln 2, J&F constant). This hook
 
     - logs ``<prefix>decoder_positive`` (the share of entries ``> 0``, averaged over the
-      logger's interval; ``student.decoder_positive`` for a distiller) in every training log;
+      logger's window like the losses, given ``log_processor.mean_pattern`` as in
+      ``configs/_base_/default_runtime.py``; ``student.decoder_positive`` for a distiller) in every
+      training log;
     - raises :class:`DecoderCollapseError` (a user error: one ``error:`` line in
       ``tools/train.py``) when the share has been exactly 0 on every training forward of
       ``patience`` consecutive iterations (on every rank, under DDP: the test is on the largest
@@ -71,6 +73,7 @@ class DecoderCollapseHook(Hook):
         self._handles = []
 
     def before_train(self, runner) -> None:
+        self.after_train(runner)  # a second train() does not hook the modules twice
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         for name, module in watched_modules(model).items():
             self.dead_iters[name] = 0
@@ -107,7 +110,7 @@ class DecoderCollapseHook(Hook):
                     f'ReLU) has been negative for the last {self.patience} iterations (up to iteration '
                     f'{runner.iter + 1}), so every pixel gets the same logit and no gradient reaches the '
                     'network; it does not recover from this. Resume from an iter_*.pth in '
-                    f'{runner.work_dir} written before iteration {runner.iter + 2 - self.patience}, or start '
+                    f'{runner.work_dir} written before iteration {runner.iter + 1 - self.patience}, or start '
                     'a new run from its best_*.pth (--cfg-options load_from=...), with a smaller learning '
                     'rate (optim_wrapper.optimizer.lr=...) or plain CE (model.loss_seg.top_p=1.0 for a '
                     'BootstrappedCELoss); or set default_hooks.decoder_collapse=None to train on regardless.')
