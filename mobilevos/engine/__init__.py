@@ -9,7 +9,7 @@ from .hooks import DecoderCollapseHook, FiniteLossHook, MaxSkipCurriculumHook, W
 from .loops import VOSTestLoop, VOSValLoop
 
 __all__ = [
-    'AtomicLocalBackend', 'WeightsOnlyCheckpointHook', 'DecoderCollapseHook', 'FiniteLossHook', 'MaxSkipCurriculumHook',
-    'AllReduceBatchNorm2d', 'CPUDistributedDataParallel', 'convert_to_allreduce_bn', 'VOSTestLoop',
-    'VOSValLoop'
+    'AtomicLocalBackend', 'WeightsOnlyCheckpointHook', 'DecoderCollapseHook', 'FiniteLossHook',
+    'MaxSkipCurriculumHook', 'AllReduceBatchNorm2d', 'CPUDistributedDataParallel', 'convert_to_allreduce_bn',
+    'VOSTestLoop', 'VOSValLoop'
 ]

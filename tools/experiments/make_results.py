@@ -139,7 +139,7 @@ def read_curve(work_dir: str,
         raise UserError(f'{work_dir} holds no */vis_data/scalars.json; is it a tools/train.py work dir?')
     jf: Dict[int, float] = {}
     older: Dict[int, float] = {}
-    loss: Dict[int, float] = {}
+    values: Dict[int, float] = {}
     for path in files:  # oldest first: a resumed run's values replace the earlier ones
         with open(path, encoding='utf-8') as handle:
             for line in handle:
@@ -150,8 +150,8 @@ def read_curve(work_dir: str,
                     (jf if current else older)[step] = entry['davis/J&F-Mean']
                     (older if current else jf).pop(step, None)
                 elif scalar in entry and 'step' in entry:
-                    loss[int(entry['step'])] = entry[scalar]
-    return dict(sorted(jf.items())), dict(sorted(loss.items())), dict(sorted(older.items()))
+                    values[int(entry['step'])] = entry[scalar]
+    return dict(sorted(jf.items())), dict(sorted(values.items())), dict(sorted(older.items()))
 
 
 def curve_markdown(jf: Dict[int, float], baseline: Optional[dict],

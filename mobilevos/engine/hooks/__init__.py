@@ -7,5 +7,6 @@ from .weights_only_checkpoint_hook import WeightsOnlyCheckpointHook
 
 __all__ = [
     'DecoderCollapseError', 'DecoderCollapseHook', 'ExactResumeHook', 'FiniteLossHook',
-    'MaxSkipCurriculumHook', 'NonFiniteLossError', 'WeightsOnlyCheckpointHook', 'iter_clip_datasets', 'max_skip_at'
+    'MaxSkipCurriculumHook', 'NonFiniteLossError', 'WeightsOnlyCheckpointHook', 'iter_clip_datasets',
+    'max_skip_at'
 ]
